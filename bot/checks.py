@@ -1,0 +1,62 @@
+"""Permission checks declared twice: to Discord (who sees the command) and at run time (who may run it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import GuildOnlyError, MissingHostPermissionError
+from bot.i18n import Terms
+
+T = TypeVar("T")
+
+HOST_PERMISSION = "manage_guild"
+
+
+def is_host(interaction: discord.Interaction) -> bool:
+    """Hosts are members who may manage the server; Discord's per-command overrides can widen who sees it."""
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        raise GuildOnlyError()
+    if not interaction.permissions.manage_guild:
+        raise MissingHostPermissionError()
+    return True
+
+
+def guild_of(interaction: discord.Interaction) -> discord.Guild:
+    """The interaction's guild; commands that need one are guild-only, this keeps type checkers and DMs honest."""
+    if interaction.guild is None:
+        raise GuildOnlyError()
+    return interaction.guild
+
+
+def host_only() -> Callable[[T], T]:
+    """For a command, a group or a `GroupCog` class: hidden from non-hosts by default, and refused if called anyway."""
+
+    def decorate(target: T) -> T:
+        target = app_commands.guild_only()(target)
+        target = app_commands.default_permissions(manage_guild=True)(target)
+        if isinstance(target, type):
+            return target  # a GroupCog: its `interaction_check` calls `is_host`
+        return app_commands.check(is_host)(target)
+
+    return decorate
+
+
+def channel_problems(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member, *needs: str) -> Terms:
+    """Which of the permissions in `needs` the bot lacks in `channel`, as translatable names (empty: none)."""
+    granted = channel.permissions_for(me)
+    return Terms(f"permissions.{name}" for name in ("view_channel", *needs) if not getattr(granted, name))
+
+
+def role_problem(role: discord.Role, me: discord.Member) -> str | None:
+    """Why the bot cannot give `role`, as an i18n key, or None when it can."""
+    if role.is_default() or role.managed:
+        return "errors.role.managed"
+    if not me.guild_permissions.manage_roles:
+        return "errors.role.no_manage_roles"
+    if role >= me.top_role:
+        return "errors.role.above_bot"
+    return None

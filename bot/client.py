@@ -1,0 +1,118 @@
+"""The Agora bot: wires settings, database, scheduler, translator and cogs together in `setup_hook`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.database import Database
+from bot.errors import ConfigError
+from bot.scheduler import Scheduler
+from bot.translator import CommandTranslator
+from bot.tree import AgoraTree
+from cogs import COGS
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Reconciles(Protocol):
+    """A cog that catches up on what happened while the bot was offline, before scheduled jobs run."""
+
+    async def reconcile(self) -> None: ...
+
+
+def intents() -> discord.Intents:
+    """Default intents plus members (joins for onboarding); no presences, no message content."""
+    chosen = discord.Intents.default()
+    chosen.members = True
+    return chosen
+
+
+class Agora(commands.Bot):
+    db: Database
+    scheduler: Scheduler
+
+    def __init__(self, settings: Settings, *, cogs: Sequence[str] = COGS, guild_ready_timeout: float = 2.0) -> None:
+        chosen = intents()
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=chosen,
+            tree_cls=AgoraTree,
+            # Nothing the bot posts pings @everyone, @here or a role unless that one message opts in.
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True, replied_user=True),
+            member_cache_flags=discord.MemberCacheFlags.from_intents(chosen),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.settings = settings
+        self.cog_modules = tuple(cogs)
+        self._caught_up = False
+
+    async def login(self, token: str) -> None:
+        # The only patching of discord.py: where Discord is (a REST proxy, or the local emulator in tests).
+        discord.http.Route.BASE = self.settings.discord.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.discord.gateway_url)
+        await super().login(token)
+
+    async def prepare(self, *, migrate: bool) -> None:
+        """Open the database, bring its schema up to date if asked, load the cogs. No Discord connection needed."""
+        self.db = Database(self.settings.database.url)
+        await self.db.check()
+        if migrate:
+            await self.db.migrate()
+        self.scheduler = Scheduler(self.db)
+        await self.tree.set_translator(CommandTranslator())
+        for module in self.cog_modules:
+            await self.load_extension(module)
+
+    async def setup_hook(self) -> None:
+        await self.prepare(migrate=self.settings.database.migrate_on_start)
+        pending = await self.db.pending_migrations()
+        if pending:
+            raise ConfigError(
+                f"database.url: {len(pending)} migration(s) pending; run `python -m bot migrate` "
+                "or set database.migrate_on_start = true"
+            )
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        guild_ids = self.settings.discord.sync_guilds
+        if not guild_ids:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+            return
+        for guild_id in guild_ids:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        if self._caught_up:
+            return
+        self._caught_up = True
+        for cog in self.cogs.values():
+            if isinstance(cog, Reconciles):
+                try:
+                    await cog.reconcile()
+                except Exception:
+                    log.exception("reconciling %s failed; continuing", type(cog).__name__)
+        await self.scheduler.start()
+        log.info("ready as %s in %d guild(s)", self.user and self.user.id, len(self.guilds))
+        self.dispatch("agora_ready")
+
+    async def close(self) -> None:
+        if hasattr(self, "scheduler"):
+            await self.scheduler.shutdown()
+        await super().close()
+        if hasattr(self, "db"):
+            await self.db.dispose()

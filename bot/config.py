@@ -1,0 +1,172 @@
+"""Deployment settings: `config.toml` plus `AGORA_<SECTION>__<KEY>` variables; the token only from `DISCORD_TOKEN`.
+
+Per-guild choices (channels, roles, locale) are not here: hosts change them with `/agora` and they live in the database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+TOKEN_VARIABLE = "DISCORD_TOKEN"  # noqa: S105  (the variable's name, not a secret)
+DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(Section):
+    url: str = ""
+    migrate_on_start: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; use sqlite+aiosqlite:///path/agora.db or postgresql+asyncpg://user@host/db"
+            ) from None
+        backend = url.get_backend_name()
+        if backend not in DRIVERS:
+            raise ValueError("only SQLite and PostgreSQL are supported; use a sqlite:/// or postgresql:// URL")
+        return url.set(drivername=DRIVERS[backend]).render_as_string(hide_password=False)
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class LocaleSettings(Section):
+    default: Literal["fr", "en"] = "fr"
+    timezone: str = "Europe/Paris"
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone; use a name such as Europe/Paris or America/Montreal") from None
+        return value
+
+
+class DiscordSettings(Section):
+    sync_guilds: list[int] = Field(default_factory=list)
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg"
+
+    @field_validator("api_base")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// for a local proxy or emulator)")
+        return value.rstrip("/")
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _ws(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("must start with wss:// (or ws:// for a local emulator)")
+        return value
+
+
+class Settings(BaseSettings):
+    """Everything a deployment decides; validated once at start."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    database: DatabaseSettings = DatabaseSettings()
+    logging: LoggingSettings = LoggingSettings()
+    locale: LocaleSettings = LocaleSettings()
+    discord: DiscordSettings = DiscordSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the file, which arrives as init arguments.
+        return env_settings, init_settings
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate the configuration, or raise `ConfigError` with one line per problem."""
+    explicit = path is not None or "AGORA_CONFIG" in os.environ
+    path = path or Path(os.environ.get("AGORA_CONFIG", DEFAULT_CONFIG_PATH))
+    data = _read_toml(path, required=explicit)
+    if "token" in data or ("discord" in data and "token" in data["discord"]):
+        raise ConfigError(f"{path}: remove the token; Agora reads it only from the {TOKEN_VARIABLE} variable")
+    try:
+        settings = Settings(**data)
+    except ValidationError as error:
+        raise ConfigError("\n".join(_describe(path, problem) for problem in error.errors())) from None
+    return _with_default_database(settings, path)
+
+
+def load_token() -> SecretStr:
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise ConfigError(
+            f"{TOKEN_VARIABLE} is not set: copy the bot token from https://discord.com/developers/applications "
+            f"(your app → Bot → Reset Token) and run `export {TOKEN_VARIABLE}=<token>` before starting Agora."
+        )
+    return SecretStr(token)
+
+
+def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: file not found; copy config.example.toml there or fix the path") from None
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error}); fix the syntax at that place") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror}); check the path and its permissions") from None
+
+
+def _describe(path: Path, problem: Any) -> str:
+    location = [str(part) for part in problem["loc"]]
+    key = ".".join(location)
+    if problem["type"] == "extra_forbidden":
+        return f"{path}: unknown key {key}; remove it or fix its spelling (config.example.toml lists every key)"
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return f"{path}: {key} = {problem['input']!r} is wrong: {message}"
+
+
+def _with_default_database(settings: Settings, path: Path) -> Settings:
+    """SQLite files live next to the config file unless the URL says otherwise."""
+    base = path.resolve().parent
+    url = settings.database.url or f"sqlite+aiosqlite:///{base / 'agora.db'}"
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        url = parsed.set(database=str(base / parsed.database)).render_as_string(hide_password=False)
+    database = settings.database.model_copy(update={"url": url})
+    return settings.model_copy(update={"database": database})

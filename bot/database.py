@@ -1,0 +1,115 @@
+"""The engine, one `transaction()` per unit of work, and Alembic migrations run from the bot itself."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+ON_COMMIT = "agora_on_commit"
+# Any constant shared by every Agora process: only one of them migrates at a time on PostgreSQL.
+MIGRATION_LOCK_ID = 0x4A6F7261
+
+
+class Database:
+    """Owns the async engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.dialect = make_url(url).get_backend_name()
+        self.engine: AsyncEngine = create_async_engine(url, echo=echo, **self._engine_options())
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Called with `session.info` after each commit: lets the scheduler arm timers for rows just written.
+        self.commit_hooks: list[Callable[[dict[str, Any]], None]] = []
+
+    def _engine_options(self) -> dict[str, Any]:
+        if self.dialect == "sqlite":
+            return {"connect_args": {"timeout": 30}}
+        return {"pool_pre_ping": True}
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success, roll back on error, then run the `on_commit` callbacks."""
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+            for callback in session.info.pop(ON_COMMIT, []):
+                callback()
+            for hook in self.commit_hooks:
+                hook(session.info)
+
+    async def check(self) -> None:
+        """Fail with one clear line when the database cannot be reached."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:  # the driver's own exception types vary; all mean "unreachable"
+            shown = make_url(self.url).render_as_string(hide_password=True)
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise ConfigError(
+                f"database.url: cannot open {shown} ({reason}); check that the server runs and the URL is right"
+            ) from None
+
+    async def migrate(self) -> None:
+        async with self.engine.begin() as connection:
+            await connection.run_sync(_upgrade_to_head)
+
+    async def pending_migrations(self) -> list[str]:
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_pending)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once this session's transaction has committed (e.g. arm a timer for a row just written)."""
+    session.info.setdefault(ON_COMMIT, []).append(callback)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    command.upgrade(alembic_config(connection), "head")
+
+
+def _pending(connection: Connection) -> list[str]:
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    script = ScriptDirectory.from_config(alembic_config())
+    pending = []
+    for revision in script.walk_revisions():
+        if revision.revision in current:
+            break
+        pending.append(revision.revision)
+    return list(reversed(pending))

@@ -1,0 +1,98 @@
+"""French and English texts from gettext catalogs (`bot/locales/<lang>/LC_MESSAGES/agora.po`), keyed by message id.
+
+The `.po` files are the single source; Babel compiles them in memory at start, so there is no build step to forget.
+Keys read `<capability>.<action>.<outcome>`; parameters use `str.format` names (`{count}`, `{channel}`).
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "agora"
+LANGUAGES = ("fr", "en")
+FALLBACK = "en"
+
+
+def language_of(locale: str | None) -> str | None:
+    """Our language for a Discord locale ("fr", "en-US", "en-GB" …), or None when we do not speak it."""
+    if not locale:
+        return None
+    language = str(locale).split("-")[0].lower()
+    return language if language in LANGUAGES else None
+
+
+@cache
+def catalog(language: str) -> gettext.GNUTranslations:
+    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as file:
+        po = read_po(file, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, po)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def keys(language: str) -> set[str]:
+    """Every message id in a catalog (plural ids included), for the parity test."""
+    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as file:
+        po = read_po(file, locale=language)
+    return {message.id if isinstance(message.id, str) else message.id[0] for message in po if message.id}
+
+
+def has(language: str, key: str) -> bool:
+    return catalog(language).gettext(key) != key
+
+
+class Terms(tuple[str, ...]):
+    """A parameter made of message keys, translated and joined when the text is rendered (e.g. permission names)."""
+
+
+def t(language: str, key: str, /, **params: Any) -> str:
+    """The text for `key` in `language` (English if missing there), filled with `params`."""
+    text = _lookup(language, key)
+    return text.format(**_render_terms(language, params)) if params else text
+
+
+def tn(language: str, key: str, count: int, /, **params: Any) -> str:
+    """A text whose wording depends on `count` (plural rules of the language, via the catalog's Plural-Forms)."""
+    text = catalog(language).ngettext(key, key, count)
+    if text == key:
+        text = catalog(FALLBACK).ngettext(key, key, count)
+    return text.format(count=count, **_render_terms(language, params))
+
+
+def format_when(language: str, moment: datetime, zone: ZoneInfo) -> str:
+    """A date and time as people of `language` write them, in the community's time zone."""
+    return format_datetime(moment, format="medium", tzinfo=zone, locale=language)
+
+
+def _render_terms(language: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: ", ".join(_lookup(language, key) for key in value) if isinstance(value, Terms) else value
+        for name, value in params.items()
+    }
+
+
+def _lookup(language: str, key: str) -> str:
+    text = catalog(language).gettext(key)
+    if text != key:
+        return text
+    fallback = catalog(FALLBACK).gettext(key)
+    if fallback == key:
+        log.warning("missing i18n key %s", key)
+    return fallback

@@ -1,0 +1,145 @@
+"""`/agora`: hosts choose the channels, roles, language and time zone Agora uses in their server."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import i18n
+from bot.checks import channel_problems, guild_of, host_only, is_host, role_problem
+from bot.client import Agora
+from bot.errors import ChannelNotUsableError, RoleNotAssignableError
+from bot.replies import language_for, send_ephemeral
+from models import guild_settings
+from models.base import utcnow
+from models.guild_settings import ChannelPurpose, GuildSettings, RolePurpose
+
+CHANNEL_CHOICES = [
+    app_commands.Choice(name="Announcements", value=ChannelPurpose.ANNOUNCEMENTS.name.lower()),
+    app_commands.Choice(name="Welcome", value=ChannelPurpose.WELCOME.name.lower()),
+    app_commands.Choice(name="Rules (code of conduct)", value=ChannelPurpose.RULES.name.lower()),
+    app_commands.Choice(name="Moderators", value=ChannelPurpose.MODERATORS.name.lower()),
+    app_commands.Choice(name="Knowledge forum", value=ChannelPurpose.KNOWLEDGE.name.lower()),
+]
+ROLE_CHOICES = [
+    app_commands.Choice(name="Member", value=RolePurpose.MEMBER.name.lower()),
+    app_commands.Choice(name="Mentor", value=RolePurpose.MENTOR.name.lower()),
+    app_commands.Choice(name="Host", value=RolePurpose.HOST.name.lower()),
+]
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name="Français", value="fr"),
+    app_commands.Choice(name="English", value="en"),
+]
+# What the bot must be allowed to do in each kind of channel, beyond seeing it.
+CHANNEL_NEEDS = {
+    ChannelPurpose.KNOWLEDGE: ("send_messages", "create_public_threads", "send_messages_in_threads"),
+}
+DEFAULT_NEEDS = ("send_messages", "embed_links", "read_message_history")
+
+Postable = discord.TextChannel | discord.ForumChannel
+
+
+@host_only()
+class Settings(commands.GroupCog, group_name="agora", group_description="Configure Agora for this server"):
+    def __init__(self, bot: Agora) -> None:
+        self.bot = bot
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return is_host(interaction)
+
+    @app_commands.command(name="show", description="Show Agora's settings for this server")
+    async def show(self, interaction: discord.Interaction) -> None:
+        guild = guild_of(interaction)
+        async with self.bot.db.transaction() as session:
+            settings = await guild_settings.get_settings(session, guild.id)
+        language = await language_for(interaction)
+        await send_ephemeral(interaction, self.describe(settings, language))
+
+    @app_commands.command(name="channel", description="Choose the channel Agora uses for a purpose")
+    @app_commands.describe(purpose="What the channel is for", channel="The channel; leave empty to unset")
+    @app_commands.choices(purpose=CHANNEL_CHOICES)
+    async def channel(
+        self, interaction: discord.Interaction, purpose: app_commands.Choice[str], channel: Postable | None = None
+    ) -> None:
+        guild = guild_of(interaction)
+        target = ChannelPurpose[purpose.value.upper()]
+        if channel is not None:
+            check_channel(target, channel, guild.me)
+        async with self.bot.db.transaction() as session:
+            await guild_settings.set_channel(session, guild.id, target, channel.id if channel else None, now=utcnow())
+        await self.confirm(interaction, purpose.value, channel.mention if channel else None)
+
+    @app_commands.command(name="role", description="Choose the role Agora uses for a purpose")
+    @app_commands.describe(purpose="What the role is for", role="The role; leave empty to unset")
+    @app_commands.choices(purpose=ROLE_CHOICES)
+    async def role(
+        self, interaction: discord.Interaction, purpose: app_commands.Choice[str], role: discord.Role | None = None
+    ) -> None:
+        guild = guild_of(interaction)
+        target = RolePurpose[purpose.value.upper()]
+        if role is not None and target is not RolePurpose.HOST:
+            problem = role_problem(role, guild.me)
+            if problem:
+                raise RoleNotAssignableError(problem, role=role.name)
+        async with self.bot.db.transaction() as session:
+            await guild_settings.set_role(session, guild.id, target, role.id if role else None, now=utcnow())
+        await self.confirm(interaction, purpose.value, role.mention if role else None)
+
+    @app_commands.command(name="language", description="Choose the language of Agora's posts in this server")
+    @app_commands.describe(language="Used for public posts and for members whose Discord language is neither")
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    async def language(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+        guild = guild_of(interaction)
+        async with self.bot.db.transaction() as session:
+            await guild_settings.set_locale(session, guild.id, language.value, now=utcnow())
+        await self.confirm(interaction, "language", language.name)
+
+    @app_commands.command(name="timezone", description="Choose the time zone for dates and recurring events")
+    @app_commands.describe(zone="An IANA time zone such as Europe/Paris")
+    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+        guild = guild_of(interaction)
+        async with self.bot.db.transaction() as session:
+            await guild_settings.set_timezone(session, guild.id, zone.strip(), now=utcnow())
+        await self.confirm(interaction, "timezone", zone.strip())
+
+    @timezone.autocomplete("zone")
+    async def timezone_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=name, value=name) for name in guild_settings.timezone_suggestions(current)]
+
+    async def confirm(self, interaction: discord.Interaction, setting: str, value: str | None) -> None:
+        language = await language_for(interaction)
+        label = i18n.t(language, f"settings.label.{setting}")
+        key = "settings.set.done" if value else "settings.set.cleared"
+        await send_ephemeral(interaction, i18n.t(language, key, setting=label, value=value))
+
+    def describe(self, settings: GuildSettings, language: str) -> str:
+        unset = i18n.t(language, "settings.show.unset")
+        lines = [i18n.t(language, "settings.show.title")]
+        for purpose in ChannelPurpose:
+            channel_id = getattr(settings, purpose.value)
+            value = f"<#{channel_id}>" if channel_id else unset
+            lines.append(f"• {i18n.t(language, f'settings.label.{purpose.name.lower()}')}: {value}")
+        for role_purpose in RolePurpose:
+            role_id = getattr(settings, role_purpose.value)
+            value = f"<@&{role_id}>" if role_id else unset
+            lines.append(f"• {i18n.t(language, f'settings.label.{role_purpose.name.lower()}')}: {value}")
+        defaults = self.bot.settings.locale
+        lines.append(f"• {i18n.t(language, 'settings.label.language')}: {settings.locale or defaults.default}")
+        lines.append(f"• {i18n.t(language, 'settings.label.timezone')}: {settings.timezone or defaults.timezone}")
+        return "\n".join(lines)
+
+
+def check_channel(purpose: ChannelPurpose, channel: Postable, me: discord.Member) -> None:
+    """Refuse a channel of the wrong kind, or one where the bot lacks what the purpose needs."""
+    wants_forum = purpose is ChannelPurpose.KNOWLEDGE
+    if wants_forum != isinstance(channel, discord.ForumChannel):
+        key = "errors.channel.not_forum" if wants_forum else "errors.channel.not_text"
+        raise ChannelNotUsableError(key, channel=channel.mention)
+    missing = channel_problems(channel, me, *CHANNEL_NEEDS.get(purpose, DEFAULT_NEEDS))
+    if missing:
+        raise ChannelNotUsableError(channel=channel.mention, permissions=missing)
+
+
+async def setup(bot: Agora) -> None:
+    await bot.add_cog(Settings(bot))

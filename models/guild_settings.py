@@ -1,0 +1,136 @@
+"""Per-guild settings: the channels and roles each capability uses, the guild's locale and time zone.
+
+Deployment defaults (locale, time zone) come from the config; a host overrides them per guild with `/agora`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import String
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.errors import UserError
+from models.base import Base, Snowflake, UTCDateTime
+
+SUPPORTED_LOCALES = ("fr", "en")
+
+
+class ChannelPurpose(StrEnum):
+    """What a host can point Agora at; the value is the column name."""
+
+    ANNOUNCEMENTS = "announcements_channel_id"
+    WELCOME = "welcome_channel_id"
+    RULES = "rules_channel_id"
+    MODERATORS = "moderators_channel_id"
+    KNOWLEDGE = "knowledge_forum_id"
+
+
+class RolePurpose(StrEnum):
+    MEMBER = "member_role_id"
+    MENTOR = "mentor_role_id"
+    HOST = "host_role_id"
+
+
+class GuildSettings(Base):
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    announcements_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    welcome_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    rules_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    moderators_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    knowledge_forum_id: Mapped[int | None] = mapped_column(Snowflake)
+    member_role_id: Mapped[int | None] = mapped_column(Snowflake)
+    mentor_role_id: Mapped[int | None] = mapped_column(Snowflake)
+    host_role_id: Mapped[int | None] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a guild gets before its host changes anything (from the deployment config)."""
+
+    locale: str
+    timezone: str
+
+
+class UnknownTimezoneError(UserError):
+    key = "settings.timezone.unknown"
+
+
+class UnsupportedLocaleError(UserError):
+    key = "settings.locale.unsupported"
+
+
+async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
+    """The guild's row, created on first use so callers never handle a missing one."""
+    settings = await session.get(GuildSettings, guild_id)
+    if settings is None:
+        settings = GuildSettings(guild_id=guild_id)
+        session.add(settings)
+        await session.flush()
+    return settings
+
+
+def effective_locale(settings: GuildSettings | None, defaults: Defaults) -> str:
+    return (settings.locale if settings else None) or defaults.locale
+
+
+def effective_timezone(settings: GuildSettings | None, defaults: Defaults) -> ZoneInfo:
+    return ZoneInfo((settings.timezone if settings else None) or defaults.timezone)
+
+
+async def set_channel(
+    session: AsyncSession, guild_id: int, purpose: ChannelPurpose, channel_id: int | None, *, now: datetime
+) -> GuildSettings:
+    settings = await get_settings(session, guild_id)
+    setattr(settings, purpose.value, channel_id)
+    settings.updated_at = now
+    return settings
+
+
+async def set_role(
+    session: AsyncSession, guild_id: int, purpose: RolePurpose, role_id: int | None, *, now: datetime
+) -> GuildSettings:
+    settings = await get_settings(session, guild_id)
+    setattr(settings, purpose.value, role_id)
+    settings.updated_at = now
+    return settings
+
+
+async def set_locale(session: AsyncSession, guild_id: int, locale: str, *, now: datetime) -> GuildSettings:
+    if locale not in SUPPORTED_LOCALES:
+        raise UnsupportedLocaleError(locale=locale, supported=", ".join(SUPPORTED_LOCALES))
+    settings = await get_settings(session, guild_id)
+    settings.locale = locale
+    settings.updated_at = now
+    return settings
+
+
+async def set_timezone(session: AsyncSession, guild_id: int, name: str, *, now: datetime) -> GuildSettings:
+    settings = await get_settings(session, guild_id)
+    settings.timezone = validate_timezone(name)
+    settings.updated_at = now
+    return settings
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UnknownTimezoneError(name=name) from None
+    return name
+
+
+def timezone_suggestions(text: str, limit: int = 25) -> list[str]:
+    """IANA names containing `text`, for autocomplete (Discord shows at most 25 choices)."""
+    needle = text.strip().lower().replace(" ", "_")
+    names = sorted(name for name in available_timezones() if "/" in name and needle in name.lower())
+    return names[:limit]

@@ -1,0 +1,134 @@
+"""Configuration: every mistake is one line naming the key, the bad value and the fix; the CLI exits non-zero."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings, load_token
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problem(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text))
+    return str(caught.value)
+
+
+def test_example_config_is_valid_and_defaults_sqlite_next_to_it(tmp_path: Path) -> None:
+    path = write(tmp_path, (ROOT / "config.example.toml").read_text(encoding="utf-8"))
+    settings = load_settings(path)
+    assert settings.database.url == f"sqlite+aiosqlite:///{tmp_path / 'agora.db'}"
+    assert settings.locale.default == "fr"
+    assert settings.locale.timezone == "Europe/Paris"
+
+
+def test_missing_default_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGORA_CONFIG", raising=False)
+    assert load_settings().discord.api_base == "https://discord.com/api/v10"
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"file not found; copy config\.example\.toml"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_unreadable_toml_names_the_place(tmp_path: Path) -> None:
+    assert "not valid TOML" in problem(tmp_path, "[locale\ndefault = 'fr'")
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    message = problem(tmp_path, "[locale]\ntz = 'Europe/Paris'")
+    assert "unknown key locale.tz" in message
+    assert "\n" not in message
+
+
+def test_bad_timezone_names_key_value_and_fix(tmp_path: Path) -> None:
+    message = problem(tmp_path, "[locale]\ntimezone = 'Europe/Pariss'")
+    assert "locale.timezone = 'Europe/Pariss'" in message
+    assert "such as Europe/Paris" in message
+
+
+def test_bad_locale_and_database_url(tmp_path: Path) -> None:
+    assert "locale.default = 'de'" in problem(tmp_path, "[locale]\ndefault = 'de'")
+    assert "only SQLite and PostgreSQL" in problem(tmp_path, "[database]\nurl = 'mysql://x@y/z'")
+    assert "must start with wss://" in problem(tmp_path, "[discord]\ngateway_url = 'https://x'")
+
+
+def test_token_in_file_is_refused(tmp_path: Path) -> None:
+    assert "DISCORD_TOKEN" in problem(tmp_path, "[discord]\ntoken = 'abc'")
+
+
+def test_environment_overrides_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGORA_LOCALE__TIMEZONE", "America/Montreal")
+    settings = load_settings(write(tmp_path, "[locale]\ntimezone = 'Europe/Paris'\ndefault = 'en'"))
+    assert (settings.locale.timezone, settings.locale.default) == ("America/Montreal", "en")
+
+
+def test_postgres_shorthand_gets_async_driver(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, "[database]\nurl = 'postgresql://agora@db/agora'"))
+    assert settings.database.url == "postgresql+asyncpg://agora@db/agora"
+
+
+def test_token_comes_only_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="export DISCORD_TOKEN"):
+        load_token()
+    monkeypatch.setenv("DISCORD_TOKEN", "secret")
+    assert load_token().get_secret_value() == "secret"
+
+
+def agora(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AGORA_", "DISCORD_"))}
+    environment.update(env)
+    return subprocess.run(  # noqa: S603  (our own CLI, fixed arguments)
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_check_succeeds_on_the_example_config_without_network(tmp_path: Path) -> None:
+    config = write(tmp_path, (ROOT / "config.example.toml").read_text(encoding="utf-8"))
+    result = agora("check", "--config", str(config), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "configuration: ok" in result.stdout
+    assert "/agora show" in result.stdout
+    assert "pending migrations: 0001" in result.stdout
+
+
+def test_run_without_token_exits_with_one_sentence(tmp_path: Path) -> None:
+    config = write(tmp_path, "")
+    result = agora("run", "--config", str(config), cwd=ROOT)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "DISCORD_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_config_error_exits_without_traceback(tmp_path: Path) -> None:
+    config = write(tmp_path, "[locale]\ntimezone = 'Mars/Olympus'")
+    result = agora("check", "--config", str(config), cwd=ROOT)
+    assert result.returncode == 2
+    assert "locale.timezone = 'Mars/Olympus'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    config = write(tmp_path, "[database]\nurl = 'postgresql://agora:hunter2@127.0.0.1:1/agora'")
+    result = agora("check", "--config", str(config), cwd=ROOT)
+    assert result.returncode == 2
+    assert "database.url: cannot open" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,73 @@
+"""French and English stay in step: same keys, same placeholders, and every command string translated."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import pytest
+
+from bot import i18n
+from bot.client import Agora
+from bot.config import Settings
+from bot.translator import CommandTranslator
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    french, english = i18n.keys("fr"), i18n.keys("en")
+    assert sorted(french - english) == [], "keys only in French"
+    assert sorted(english - french) == [], "keys only in English"
+
+
+@pytest.mark.parametrize("key", sorted(i18n.keys("en")))
+def test_placeholders_match_between_languages(key: str) -> None:
+    assert placeholders(i18n.t("fr", key)) == placeholders(i18n.t("en", key))
+
+
+def test_missing_key_falls_back_to_english_then_to_the_key() -> None:
+    assert i18n.t("fr", "no.such.key") == "no.such.key"
+
+
+def test_terms_are_translated_and_joined() -> None:
+    permissions = i18n.Terms(["permissions.send_messages", "permissions.add_reactions"])
+    text = i18n.t("fr", "errors.bot_missing_permissions", permissions=permissions)
+    assert "Envoyer des messages, Ajouter des réactions" in text
+
+
+def test_member_locale_maps_to_our_languages() -> None:
+    assert i18n.language_of("fr") == "fr"
+    assert i18n.language_of("en-GB") == "en"
+    assert i18n.language_of("de") is None
+    assert i18n.language_of(None) is None
+
+
+def localized_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every part of a synced command payload that carries localizations: the command, options, choices."""
+    parts = [payload]
+    for option in payload.get("options", []):
+        parts += localized_parts(option)
+    parts += payload.get("choices", [])
+    return parts
+
+
+async def test_every_command_string_has_french_and_matching_english() -> None:
+    bot = Agora(Settings())
+    for module in bot.cog_modules:
+        await bot.load_extension(module)
+    translator = CommandTranslator()
+    commands = bot.tree.get_commands()
+    assert commands
+    for command in commands:
+        payload = await command.get_translated_payload(bot.tree, translator)
+        for part in localized_parts(payload):
+            for field in ("name", "description"):
+                if field not in part:
+                    continue
+                localized = part.get(f"{field}_localizations") or {}
+                assert "fr" in localized, f"no French for {field} {part[field]!r} in /{payload['name']}"
+                assert localized.get("en-US") == part[field], f"English catalog differs from code: {part[field]!r}"
+    await bot.close()
