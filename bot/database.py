@@ -101,15 +101,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _upgrade_to_head(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-    command.upgrade(alembic_config(connection), "head")
+    command.upgrade(alembic_config(connection), "heads")
 
 
 def _pending(connection: Connection) -> list[str]:
-    current = set(MigrationContext.configure(connection).get_current_heads())
+    """Revisions not applied yet, oldest first (capabilities may branch from a common revision)."""
+    current = MigrationContext.configure(connection).get_current_heads()
     script = ScriptDirectory.from_config(alembic_config())
-    pending = []
-    for revision in script.walk_revisions():
-        if revision.revision in current:
-            break
-        pending.append(revision.revision)
-    return list(reversed(pending))
+    applied = {revision.revision for revision in script.revision_map.iterate_revisions(current, "base") if revision}
+    return [
+        revision.revision for revision in reversed(list(script.walk_revisions())) if revision.revision not in applied
+    ]

@@ -1,6 +1,6 @@
-"""French and English texts from gettext catalogs (`bot/locales/<lang>/LC_MESSAGES/agora.po`), keyed by message id.
+"""French and English texts from gettext catalogs, one per capability: `bot/locales/<lang>/<capability>.po`.
 
-The `.po` files are the single source; Babel compiles them in memory at start, so there is no build step to forget.
+The `.po` files are the single source; Babel merges and compiles them in memory at start (no build step to forget).
 Keys read `<capability>.<action>.<outcome>`; parameters use `str.format` names (`{count}`, `{channel}`).
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -35,23 +36,35 @@ def language_of(locale: str | None) -> str | None:
     return language if language in LANGUAGES else None
 
 
+def catalog_files(language: str) -> list[Path]:
+    return sorted((LOCALES_DIR / language).glob("*.po"))
+
+
+def read_catalog(path: Path, language: str) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, locale=language, domain=DOMAIN)
+
+
 @cache
 def catalog(language: str) -> gettext.GNUTranslations:
-    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as file:
-        po = read_po(file, locale=language, domain=DOMAIN)
+    merged = Catalog(locale=language, domain=DOMAIN)
+    for path in catalog_files(language):
+        for message in read_catalog(path, language):
+            if message.id:
+                merged[message.id] = message
     buffer = io.BytesIO()
-    write_mo(buffer, po)
+    write_mo(buffer, merged)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
 
 
-def keys(language: str) -> set[str]:
-    """Every message id in a catalog (plural ids included), for the parity test."""
-    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as file:
-        po = read_po(file, locale=language)
-    return {message.id if isinstance(message.id, str) else message.id[0] for message in po if message.id}
+def keys(path: Path, language: str) -> set[str]:
+    """Every message id in one catalog file (plural ids by their singular), for the parity test."""
+    return {
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in read_catalog(path, language)
+        if message.id
+    }
 
 
 def has(language: str, key: str) -> bool:

@@ -17,13 +17,23 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def test_both_languages_have_the_same_keys() -> None:
-    french, english = i18n.keys("fr"), i18n.keys("en")
-    assert sorted(french - english) == [], "keys only in French"
-    assert sorted(english - french) == [], "keys only in English"
+def test_both_languages_have_the_same_catalog_files() -> None:
+    assert [path.name for path in i18n.catalog_files("fr")] == [path.name for path in i18n.catalog_files("en")]
 
 
-@pytest.mark.parametrize("key", sorted(i18n.keys("en")))
+@pytest.mark.parametrize("name", [path.name for path in i18n.catalog_files("en")])
+def test_both_languages_have_the_same_keys(name: str) -> None:
+    french = i18n.keys(i18n.LOCALES_DIR / "fr" / name, "fr")
+    english = i18n.keys(i18n.LOCALES_DIR / "en" / name, "en")
+    assert sorted(french - english) == [], f"keys only in French {name}"
+    assert sorted(english - french) == [], f"keys only in English {name}"
+
+
+def all_keys() -> list[str]:
+    return sorted({key for path in i18n.catalog_files("en") for key in i18n.keys(path, "en")})
+
+
+@pytest.mark.parametrize("key", all_keys())
 def test_placeholders_match_between_languages(key: str) -> None:
     assert placeholders(i18n.t("fr", key)) == placeholders(i18n.t("en", key))
 
