@@ -52,6 +52,7 @@ class Scheduler:
         self._timers.add_job(self.run_due, "interval", seconds=self.sweep_seconds, id="sweep", coalesce=True)
         async with self.db.transaction() as session:
             released = await scheduling.release_expired_claims(session, self.clock())
+            released += await scheduling.release_claims_of_dead_siblings(session, me=self.worker, pid_alive=pid_alive)
             pending = await scheduling.pending_jobs(session)
         if released:
             log.warning("released %d job(s) claimed by a process that stopped mid-run", released)
@@ -131,3 +132,13 @@ class Scheduler:
         finally:
             if task is not None:
                 self._running.discard(task)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True

@@ -7,6 +7,7 @@ A recurring job then moves to its next occurrence after *now*, so slots missed d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -209,6 +210,35 @@ async def finish(
     job.state, job.due_at = state, due_at
     job.last_run_at, job.last_error, job.claimed_by = now, error, None
     return job
+
+
+def is_dead_sibling(worker: str, me: str, pid_alive: Callable[[int], bool]) -> bool:
+    """True when `worker` ran on this host and its process is gone (or was an earlier run of our own pid).
+
+    Worker ids read "host:pid:random". A claim by a dead process on this host can be released at once instead of
+    waiting for the lease, so a bot killed mid-job and restarted runs that job right away.
+    """
+    host, _, rest = worker.partition(":")
+    pid, _, _ = rest.partition(":")
+    my_host, _, my_rest = me.partition(":")
+    my_pid, _, _ = my_rest.partition(":")
+    if host != my_host or not pid.isdigit() or worker == me:
+        return False
+    return pid == my_pid or not pid_alive(int(pid))
+
+
+async def release_claims_of_dead_siblings(session: AsyncSession, *, me: str, pid_alive: Callable[[int], bool]) -> int:
+    rows = await session.execute(
+        select(ScheduledJob.id, ScheduledJob.claimed_by).where(ScheduledJob.state == JobState.RUNNING)
+    )
+    dead = [job_id for job_id, worker in rows if worker and is_dead_sibling(worker, me, pid_alive)]
+    if dead:
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id.in_(dead), ScheduledJob.state == JobState.RUNNING)
+            .values(state=JobState.PENDING, claimed_by=None)
+        )
+    return len(dead)
 
 
 async def release_expired_claims(session: AsyncSession, now: datetime) -> int:

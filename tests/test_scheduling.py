@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -167,3 +168,57 @@ async def test_cancelled_job_does_not_run(db: Database) -> None:
     scheduler = Scheduler(db)
     scheduler.register("test", Recorder().handler("a"))
     assert await scheduler.run_due() == 0
+
+
+def test_dead_sibling_detection() -> None:
+    me = "host:100:aaaa"
+    alive = {100, 200}.__contains__
+    assert scheduling.is_dead_sibling("host:300:bbbb", me, alive)
+    assert scheduling.is_dead_sibling("host:100:cccc", me, alive)  # an earlier run that had our pid (containers)
+    assert not scheduling.is_dead_sibling("host:200:bbbb", me, alive)
+    assert not scheduling.is_dead_sibling("other:300:bbbb", me, alive)  # another host: wait for the lease
+    assert not scheduling.is_dead_sibling(me, me, alive)
+
+
+KILLED_WORKER = """
+import asyncio, sys
+from datetime import timedelta
+from bot.database import Database
+from bot.scheduler import Scheduler
+from models import scheduling
+from models.base import utcnow
+
+async def main() -> None:
+    db = Database(sys.argv[1])
+    async with db.transaction() as session:
+        await scheduling.schedule_job(session, kind="test", key="killed", due_at=utcnow() - timedelta(seconds=1))
+    scheduler = Scheduler(db)
+
+    async def hang(job: scheduling.DueJob) -> None:
+        print("started", flush=True)
+        await asyncio.sleep(3600)
+
+    scheduler.register("test", hang)
+    await scheduler.start()
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_job_of_a_killed_process_runs_once_after_restart(db: Database) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", KILLED_WORKER, db.url, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert await asyncio.wait_for(process.stdout.readline(), 30) == b"started\n"
+    process.kill()  # SIGKILL mid-job: no cleanup runs
+    await process.wait()
+    recorder = Recorder()
+    scheduler = Scheduler(db)
+    scheduler.register("test", recorder.handler("restarted"))
+    await scheduler.start()
+    await asyncio.wait_for(recorder.event.wait(), 5)
+    assert await scheduler.run_due() == 0
+    await scheduler.shutdown()
+    assert len(recorder.runs) == 1
