@@ -1,0 +1,55 @@
+"""Sandbox: run the emulator alone with a seeded guild, to point a real bot (or curl) at it.
+
+    python -m tests.emulator --port 8765
+
+It prints the REST base, the gateway URL and the bot token; set `discord.http.Route.BASE` and
+`discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY` to the URLs (Agora's config does this) and run the bot
+with the token. Ctrl+C stops it. Nothing is kept between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+
+from . import permissions as perms
+from .driver import Emulator
+
+
+async def populate(discord: Emulator) -> None:
+    """A few channels, roles and members so the sandbox looks like a small community."""
+    guild = discord.guild
+    await discord.create_channel(guild, "announcements", topic="News")
+    await discord.create_channel(guild, "help", type="forum", tags=["python", "sql", "git"])
+    moderation = perms.MANAGE_MESSAGES | perms.MODERATE_MEMBERS
+    moderator = await discord.create_role(guild, "Moderator", permissions=moderation)
+    member = await discord.create_role(guild, "Member")
+    await discord.member("alice", locale="fr", roles=[member])
+    await discord.member("bob", roles=[member, moderator])
+    await discord.member("carol", dms_open=False)
+
+
+async def serve(host: str, port: int) -> None:
+    async with Emulator(host=host, port=port) as discord:
+        await populate(discord)
+        print(f"REST base (discord.http.Route.BASE):            {discord.http_url}", flush=True)
+        print(f"Gateway (DiscordWebSocket.DEFAULT_GATEWAY):      {discord.gateway_url}", flush=True)
+        print(f"Bot token:                                       {discord.token}", flush=True)
+        print(f"Guild: {discord.guild.name} ({discord.guild.id}); Ctrl+C to stop", flush=True)
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()

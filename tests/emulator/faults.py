@@ -1,0 +1,78 @@
+"""Switchable REST faults: 429s (per route or global) and 5xx, each for the next N matching calls."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class Fault:
+    """Answer the next `times` calls matching `method` and the glob `path` (e.g. "/channels/*/messages")."""
+
+    method: str
+    path: str
+    status: int
+    times: int
+    retry_after: float = 0.0
+    is_global: bool = False
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.hits < self.times and self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
+
+    def response(self) -> web.Response:
+        """Discord's 429 body and headers (https://discord.com/developers/docs/topics/rate-limits)."""
+        self.hits += 1
+        if self.status != 429:
+            return web.Response(status=self.status, text="upstream error", content_type="text/plain")
+        body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": self.is_global}
+        headers = {
+            # discord.py treats a 429 without Via as a Cloudflare ban and does not retry.
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(self.retry_after))),
+            "X-RateLimit-Scope": "global" if self.is_global else "user",
+        }
+        if self.is_global:
+            headers["X-RateLimit-Global"] = "true"
+        else:
+            headers.update(
+                {
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(self.retry_after),
+                }
+            )
+        return web.Response(
+            status=429, body=json.dumps(body).encode(), headers={**headers, "Content-Type": "application/json"}
+        )
+
+
+@dataclass
+class Faults:
+    """The active faults; a test adds them and they expire after their count."""
+
+    active: list[Fault] = field(default_factory=list)
+
+    def rate_limit(
+        self, method: str, path: str, *, retry_after: float = 0.05, times: int = 1, is_global: bool = False
+    ) -> Fault:
+        """429 the next `times` matching calls; `is_global` sets X-RateLimit-Global and "global": true."""
+        return self._add(Fault(method, path, 429, times, retry_after=retry_after, is_global=is_global))
+
+    def server_error(self, method: str, path: str, *, times: int = 1, status: int = 500) -> Fault:
+        """5xx the next `times` matching calls (discord.py sleeps ≥ 1 s before each retry)."""
+        return self._add(Fault(method, path, status, times))
+
+    def _add(self, fault: Fault) -> Fault:
+        self.active.append(fault)
+        return fault
+
+    def match(self, method: str, path: str) -> Fault | None:
+        return next((f for f in self.active if f.matches(method, path)), None)
+
+    def clear(self) -> None:
+        self.active.clear()
