@@ -8,7 +8,7 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import GuildOnlyError, MissingHostPermissionError
+from bot.errors import GuildOnlyError
 from bot.i18n import Terms
 
 T = TypeVar("T")
@@ -17,11 +17,14 @@ HOST_PERMISSION = "manage_guild"
 
 
 def is_host(interaction: discord.Interaction) -> bool:
-    """Hosts are members who may manage the server; Discord's per-command overrides can widen who sees it."""
+    """Hosts are members who may manage the server; Discord's per-command overrides can widen who sees it.
+
+    Raises discord.py's own check failures: only those reach the tree's error handler from a check.
+    """
     if interaction.guild is None or not isinstance(interaction.user, discord.Member):
-        raise GuildOnlyError()
+        raise app_commands.NoPrivateMessage()
     if not interaction.permissions.manage_guild:
-        raise MissingHostPermissionError()
+        raise app_commands.MissingPermissions([HOST_PERMISSION])
     return True
 
 

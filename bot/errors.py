@@ -20,10 +20,6 @@ class UserError(Exception):
         super().__init__(self.key)
 
 
-class MissingHostPermissionError(UserError):
-    key = "errors.host_only"
-
-
 class GuildOnlyError(UserError):
     key = "errors.guild_only"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.client import Agora
+from bot.config import DatabaseSettings, DiscordSettings, LocaleSettings, Settings
 from bot.database import Database
+from tests.emulator import BotRunner, Emulator, RunBot
+
+pytest_plugins = ["tests.emulator.pytest_plugin"]
 
 # Set by .ci/run when PostgreSQL answers; each test then gets a database of its own on that server.
 POSTGRES_URL = os.environ.get("AGORA_TEST_DATABASE_URL", "")
@@ -40,3 +46,56 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.migrate()
     yield database
     await database.dispose()
+
+
+@dataclass
+class AgoraHarness:
+    """The real Agora bot connected to the emulator; `restart()` builds a new process-like bot on the same data."""
+
+    runner: BotRunner
+    settings: Settings
+    cogs: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def bot(self) -> Agora:
+        client = self.runner.client
+        assert isinstance(client, Agora), "the bot is not running"
+        return client
+
+    async def restart(self) -> Agora:
+        await self.runner.restart(wait_for_sync=True)
+        return self.bot
+
+    async def stop(self) -> None:
+        await self.runner.stop()
+
+    async def start(self) -> Agora:
+        await self.runner.start(wait_for_sync=True)
+        return self.bot
+
+
+@pytest.fixture
+def agora_settings(discord: Emulator, database_url: str) -> Settings:
+    return Settings(
+        database=DatabaseSettings(url=database_url),
+        locale=LocaleSettings(default="en", timezone="Europe/Paris"),
+        discord=DiscordSettings(api_base=discord.http_url, gateway_url=discord.gateway_url),
+    )
+
+
+@pytest.fixture
+def agora_cogs() -> Sequence[str]:
+    """Override in a test module to load extra (test-only) cogs beside Agora's own."""
+    return ()
+
+
+@pytest.fixture
+async def agora(run_bot: RunBot, agora_settings: Settings, agora_cogs: Sequence[str]) -> AgoraHarness:
+    """Agora started against the emulator, commands synced; stopped at teardown by the emulator plugin."""
+    from cogs import COGS
+
+    def build() -> Agora:
+        return Agora(agora_settings, cogs=(*COGS, *agora_cogs), guild_ready_timeout=0.05)
+
+    runner = await run_bot(build, wait_for_sync=True)
+    return AgoraHarness(runner, agora_settings, agora_cogs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -64,6 +65,18 @@ def localized_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return parts
 
 
+# https://discord.com/developers/docs/interactions/application-commands#application-command-object
+COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def fits_discord(field: str, text: str, *, is_choice: bool) -> bool:
+    if field == "description":
+        return 1 <= len(text) <= 100
+    if is_choice:
+        return 1 <= len(text) <= 100
+    return bool(COMMAND_NAME.fullmatch(text)) and text == text.lower()
+
+
 async def test_every_command_string_has_french_and_matching_english() -> None:
     bot = Agora(Settings())
     for module in bot.cog_modules:
@@ -79,5 +92,9 @@ async def test_every_command_string_has_french_and_matching_english() -> None:
                     continue
                 localized = part.get(f"{field}_localizations") or {}
                 assert "fr" in localized, f"no French for {field} {part[field]!r} in /{payload['name']}"
+                for text in localized.values():
+                    assert fits_discord(field, text, is_choice="value" in part), (
+                        f"{field} {text!r} breaks Discord limits"
+                    )
                 assert localized.get("en-US") == part[field], f"English catalog differs from code: {part[field]!r}"
     await bot.close()

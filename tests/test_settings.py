@@ -1,0 +1,113 @@
+"""`/agora`: hosts choose channels, roles, language and time zone; Agora refuses what it cannot use, and says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.guild_settings import GuildSettings, timezone_suggestions
+from tests.conftest import AgoraHarness
+from tests.emulator import Emulator, MemberDriver
+
+MANAGE_GUILD = 1 << 5
+SEND_MESSAGES = 1 << 11
+VIEW_CHANNEL = 1 << 10
+
+
+async def host(discord: Emulator, locale: str = "en-US") -> MemberDriver:
+    role = await discord.create_role(discord.guild, "Hosts", permissions=MANAGE_GUILD, position=1)
+    return await discord.member("hana", locale=locale, roles=[role])
+
+
+async def stored(agora: AgoraHarness, guild_id: int) -> GuildSettings | None:
+    async with agora.bot.db.transaction() as session:
+        return await session.get(GuildSettings, guild_id)
+
+
+async def test_host_sets_announcements_channel(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord)
+    channel = await discord.create_channel(discord.guild, "announcements")
+    reply = await hana.slash("agora channel", purpose="announcements", channel=channel)
+    assert reply.ephemeral
+    assert f"<#{channel.id}>" in reply.content
+    settings = await stored(agora, discord.guild.id)
+    assert settings is not None and settings.announcements_channel_id == channel.id
+
+    shown = await hana.slash("agora show")
+    assert f"<#{channel.id}>" in shown.content
+
+
+async def test_settings_survive_a_restart(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord)
+    await hana.slash("agora timezone", zone="America/Montreal")
+    await agora.restart()
+    shown = await hana.slash("agora show")
+    assert "America/Montreal" in shown.content
+
+
+async def test_member_without_manage_server_is_refused(discord: Emulator, agora: AgoraHarness) -> None:
+    bob = await discord.member("bob", locale="fr")
+    reply = await bob.slash("agora show")
+    assert reply.ephemeral
+    assert reply.content == "Seuls les hôtes (membres qui peuvent gérer le serveur) peuvent faire cela."
+    assert await stored(agora, discord.guild.id) is None
+
+
+async def test_channel_the_bot_cannot_post_in_is_refused(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord, locale="fr")
+    hidden = await discord.create_channel(discord.guild, "staff")
+    await discord.set_permissions(hidden, discord.guild.roles[discord.guild.id], deny=SEND_MESSAGES)
+    reply = await hana.slash("agora channel", purpose="welcome", channel=hidden)
+    assert reply.ephemeral
+    assert "il me manque Envoyer des messages" in reply.content
+    assert await stored(agora, discord.guild.id) is None
+
+
+async def test_knowledge_needs_a_forum(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord)
+    text = await discord.create_channel(discord.guild, "tips")
+    reply = await hana.slash("agora channel", purpose="knowledge", channel=text)
+    assert "is not a forum channel" in reply.content
+    forum = await discord.create_channel(discord.guild, "knowledge", type="forum")
+    reply = await hana.slash("agora channel", purpose="knowledge", channel=forum)
+    assert f"<#{forum.id}>" in reply.content
+
+
+async def test_role_above_the_bot_is_refused_with_the_fix(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord)
+    high = await discord.create_role(discord.guild, "Council", position=50)
+    reply = await hana.slash("agora role", purpose="member", role=high)
+    assert "above (or at) my highest role" in reply.content
+    low = await discord.create_role(discord.guild, "Member", position=2)
+    reply = await hana.slash("agora role", purpose="member", role=low)
+    assert f"<@&{low.id}>" in reply.content
+    settings = await stored(agora, discord.guild.id)
+    assert settings is not None and settings.member_role_id == low.id
+
+
+async def test_unknown_timezone_gets_a_localized_hint(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord, locale="fr")
+    reply = await hana.slash("agora timezone", zone="Europe/Pariss")
+    assert reply.content.startswith("« Europe/Pariss » n'est pas un fuseau horaire connu")
+
+
+async def test_timezone_autocomplete(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord)
+    choices = await hana.autocomplete("agora timezone", zone="montr")
+    assert [choice["value"] for choice in choices] == ["America/Montreal"]
+
+
+async def test_language_unset_clears_and_language_changes_public_fallback(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    hana = await host(discord, locale="de")  # a language Agora does not speak: the server's language is used
+    reply = await hana.slash("agora language", language="fr")
+    assert reply.content == "✅ Langue : Français"
+    channel = await discord.create_channel(discord.guild, "announcements")
+    await hana.slash("agora channel", purpose="announcements", channel=channel)
+    reply = await hana.slash("agora channel", purpose="announcements")
+    assert reply.content == "✅ Salon des annonces : n'est plus défini."
+
+
+@pytest.mark.parametrize("text", ["paris", "Europe/Par"])
+def test_timezone_suggestions(text: str) -> None:
+    assert "Europe/Paris" in timezone_suggestions(text)
