@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+import aiohttp
 import discord
 
 from bot.config import Settings, load_settings, load_token
@@ -47,6 +48,10 @@ async def run(settings: Settings) -> int:
             await bot.start(token.get_secret_value())
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN was refused by Discord; reset the token and set it again") from None
+        except aiohttp.ClientConnectionError as error:
+            raise ConfigError(
+                f"discord.api_base: cannot reach {settings.discord.api_base} ({error}); check the network or the URL"
+            ) from None
         except discord.PrivilegedIntentsRequired:
             raise ConfigError(
                 "Discord refused the Server Members intent; enable it in the Developer Portal (Bot → Privileged "

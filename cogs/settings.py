@@ -25,7 +25,6 @@ CHANNEL_CHOICES = [
 ROLE_CHOICES = [
     app_commands.Choice(name="Member", value=RolePurpose.MEMBER.name.lower()),
     app_commands.Choice(name="Mentor", value=RolePurpose.MENTOR.name.lower()),
-    app_commands.Choice(name="Host", value=RolePurpose.HOST.name.lower()),
 ]
 LANGUAGE_CHOICES = [
     app_commands.Choice(name="Français", value="fr"),
@@ -78,7 +77,7 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
     ) -> None:
         guild = guild_of(interaction)
         target = RolePurpose[purpose.value.upper()]
-        if role is not None and target is not RolePurpose.HOST:
+        if role is not None:
             problem = role_problem(role, guild.me)
             if problem:
                 raise RoleNotAssignableError(problem, role=role.name)

@@ -33,7 +33,6 @@ class ChannelPurpose(StrEnum):
 class RolePurpose(StrEnum):
     MEMBER = "member_role_id"
     MENTOR = "mentor_role_id"
-    HOST = "host_role_id"
 
 
 class GuildSettings(Base):
@@ -49,7 +48,6 @@ class GuildSettings(Base):
     knowledge_forum_id: Mapped[int | None] = mapped_column(Snowflake)
     member_role_id: Mapped[int | None] = mapped_column(Snowflake)
     mentor_role_id: Mapped[int | None] = mapped_column(Snowflake)
-    host_role_id: Mapped[int | None] = mapped_column(Snowflake)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.emulator import Emulator
 
 @pytest.fixture
 def agora_cogs() -> Sequence[str]:
-    return ("tests.support.failing",)
+    return ("tests.support.probe",)
 
 
 async def test_startup_syncs_commands_with_french_and_english(discord: Emulator, agora: AgoraHarness) -> None:
@@ -26,6 +27,56 @@ async def test_startup_syncs_commands_with_french_and_english(discord: Emulator,
     show = next(option for option in agora_group["options"] if option["name"] == "show")
     assert show["name_localizations"]["fr"] == "afficher"
     assert int(agora_group["default_member_permissions"]) == 1 << 5  # Manage Server
+
+
+def probe(agora: AgoraHarness) -> Any:
+    cog = agora.bot.get_cog("Probe")
+    assert cog is not None
+    return cog
+
+
+async def test_button_click_and_modal_submit_reach_the_bot_even_after_a_restart(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    alice = await discord.member("alice")
+    general = discord.guild.channel("general")
+    assert (await alice.slash("post", text="hello")).content == "posted"
+    message = general.messages[-1]
+    await agora.restart()  # the button is a DynamicItem: it survives restarts
+    opened = await alice.click(message, "Take a note")
+    assert opened.modal is not None
+    submitted = await alice.submit_modal({"probe:note": "bring snacks"})
+    assert submitted.ephemeral and submitted.content == "noted: bring snacks"
+
+
+async def test_reaction_events_reach_the_bot(discord: Emulator, agora: AgoraHarness) -> None:
+    alice = await discord.member("alice")
+    await alice.slash("post", text="react to me")
+    await alice.react(discord.guild.channel("general").messages[-1], "🎉")
+    assert probe(agora).reactions == [(alice.id, "🎉")]
+
+
+async def test_rate_limited_call_is_retried_and_succeeds(discord: Emulator, agora: AgoraHarness) -> None:
+    discord.faults.rate_limit("POST", "/channels/*/messages", retry_after=0.05)
+    alice = await discord.member("alice")
+    assert (await alice.slash("post", text="after a 429")).content == "posted"
+    posts = [r for r in discord.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [r.status for r in posts] == [429, 200]
+    assert discord.guild.channel("general").messages[-1].content == "after a 429"
+
+
+async def test_dropped_gateway_resumes_without_losing_or_repeating_an_event(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    alice = await discord.member("alice")
+    await alice.slash("post", text="react to me")
+    message = discord.guild.channel("general").messages[-1]
+    await discord.drop_gateway(4000)
+    await alice.react(message, "👍")  # dispatched while the bot reconnects: replayed on RESUME
+    await discord.wait_for(lambda: probe(agora).reactions, what="the reaction after RESUME")
+    await discord.settle()
+    assert probe(agora).reactions == [(alice.id, "👍")]
+    assert (discord.core.gateway.identifies, discord.core.gateway.resumes) == (1, 1)
 
 
 async def test_restart_against_the_same_state(discord: Emulator, agora: AgoraHarness) -> None:

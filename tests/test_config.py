@@ -132,3 +132,11 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert "database.url: cannot open" in result.stderr
     assert "hunter2" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unreachable_discord_is_one_line(tmp_path: Path) -> None:
+    config = write(tmp_path, "[discord]\napi_base = 'http://127.0.0.1:1/api/v10'")
+    result = agora("run", "--config", str(config), cwd=ROOT, DISCORD_TOKEN="x")
+    assert result.returncode == 2
+    assert "discord.api_base: cannot reach http://127.0.0.1:1/api/v10" in result.stderr
+    assert "Traceback" not in result.stderr

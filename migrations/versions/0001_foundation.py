@@ -29,7 +29,6 @@ def upgrade() -> None:
         sa.Column("knowledge_forum_id", sa.BigInteger(), nullable=True),
         sa.Column("member_role_id", sa.BigInteger(), nullable=True),
         sa.Column("mentor_role_id", sa.BigInteger(), nullable=True),
-        sa.Column("host_role_id", sa.BigInteger(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_guild_settings")),
     )

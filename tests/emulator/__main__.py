@@ -2,9 +2,8 @@
 
     python -m tests.emulator --port 8765
 
-It prints the REST base, the gateway URL and the bot token; set `discord.http.Route.BASE` and
-`discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY` to the URLs (Agora's config does this) and run the bot
-with the token. Ctrl+C stops it. Nothing is kept between runs.
+It prints the command that runs Agora against it, then reads console lines on stdin to act as the seeded members
+(`alice /agora show`, `read general`, `help`: see console.py). Ctrl+C stops it. Nothing is kept between runs.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import contextlib
 import logging
 
 from . import permissions as perms
+from .console import Console
 from .driver import Emulator
 
 
@@ -38,7 +38,14 @@ async def serve(host: str, port: int) -> None:
         print(f"Gateway (DiscordWebSocket.DEFAULT_GATEWAY):      {discord.gateway_url}", flush=True)
         print(f"Bot token:                                       {discord.token}", flush=True)
         print(f"Guild: {discord.guild.name} ({discord.guild.id}); Ctrl+C to stop", flush=True)
-        await asyncio.Event().wait()
+        print(
+            "Run Agora against it from another terminal:\n"
+            f"  AGORA_DISCORD__API_BASE={discord.http_url} AGORA_DISCORD__GATEWAY_URL={discord.gateway_url} "
+            f"DISCORD_TOKEN={discord.token} .venv/bin/python -m bot\n"
+            "Then act as a member here, e.g. `bob /agora show` or `read general` (`help` lists the actions).",
+            flush=True,
+        )
+        await Console(discord).loop()
 
 
 def main() -> None:
@@ -46,7 +53,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.port))
 
