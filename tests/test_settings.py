@@ -111,3 +111,12 @@ async def test_language_unset_clears_and_language_changes_public_fallback(
 @pytest.mark.parametrize("text", ["paris", "Europe/Par"])
 def test_timezone_suggestions(text: str) -> None:
     assert "Europe/Paris" in timezone_suggestions(text)
+
+
+async def test_host_picks_the_announcements_channel(discord: Emulator, agora: AgoraHarness) -> None:
+    """The README's ten-line example, kept true."""
+    hosts = await discord.create_role(discord.guild, "Hosts", permissions=1 << 5)  # Manage Server
+    hana = await discord.member("hana", locale="fr", roles=[hosts])
+    news = await discord.create_channel(discord.guild, "news")
+    reply = await hana.slash("agora channel", purpose="announcements", channel=news)
+    assert reply.ephemeral and reply.content == f"✅ Salon des annonces : <#{news.id}>"
