@@ -45,7 +45,7 @@ async def test_ready_includes_every_member_and_is_fast(discord: Emulator, run_bo
     guild = runner.client.get_guild(discord.guild.id)
     assert guild is not None and guild.chunked
     assert {m.name for m in guild.members} == {"alice", "bob", "carol", "owner", discord.bot.username}
-    assert discord.core.gateway.compressions == ["zstd-stream"]
+    assert discord.core.gateway.compressions == [dpy.utils._ActiveDecompressionContext.COMPRESSION_TYPE]
 
 
 async def test_request_guild_members_answers_with_a_chunk(discord: Emulator, bot: SampleBot) -> None:
