@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
@@ -55,7 +56,8 @@ class Agora(commands.Bot):
         )
         self.settings = settings
         self.cog_modules = tuple(cogs)
-        self._caught_up = False
+        self._catching_up = False
+        self.caught_up = asyncio.Event()
 
     async def login(self, token: str) -> None:
         # The only patching of discord.py: where Discord is (a REST proxy, or the local emulator in tests).
@@ -97,9 +99,10 @@ class Agora(commands.Bot):
             log.info("synced %d command(s) to guild %s", len(synced), guild_id)
 
     async def on_ready(self) -> None:
-        if self._caught_up:
+        """On the first READY only: reconcile what happened while offline, then let scheduled jobs run."""
+        if self._catching_up:
             return
-        self._caught_up = True
+        self._catching_up = True
         for cog in self.cogs.values():
             if isinstance(cog, Reconciles):
                 try:
@@ -108,7 +111,7 @@ class Agora(commands.Bot):
                     log.exception("reconciling %s failed; continuing", type(cog).__name__)
         await self.scheduler.start()
         log.info("ready as %s in %d guild(s)", self.user and self.user.id, len(self.guilds))
-        self.dispatch("agora_ready")
+        self.caught_up.set()
 
     async def close(self) -> None:
         if hasattr(self, "scheduler"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -64,14 +65,19 @@ class AgoraHarness:
 
     async def restart(self) -> Agora:
         await self.runner.restart(wait_for_sync=True)
-        return self.bot
+        return await self.caught_up()
 
     async def stop(self) -> None:
         await self.runner.stop()
 
+    async def caught_up(self) -> Agora:
+        """Wait until the bot finished its start-up reconciliation and started its scheduler."""
+        await asyncio.wait_for(self.bot.caught_up.wait(), timeout=10)
+        return self.bot
+
     async def start(self) -> Agora:
         await self.runner.start(wait_for_sync=True)
-        return self.bot
+        return await self.caught_up()
 
 
 @pytest.fixture
@@ -90,12 +96,18 @@ def agora_cogs() -> Sequence[str]:
 
 
 @pytest.fixture
-async def agora(run_bot: RunBot, agora_settings: Settings, agora_cogs: Sequence[str]) -> AgoraHarness:
-    """Agora started against the emulator, commands synced; stopped at teardown by the emulator plugin."""
+async def agora(run_bot: RunBot, agora_settings: Settings, agora_cogs: Sequence[str]) -> AsyncIterator[AgoraHarness]:
+    """Agora started against the emulator, caught up (reconciled, scheduler running), commands synced.
+
+    Stopped here at teardown, before its database goes away.
+    """
     from cogs import COGS
 
     def build() -> Agora:
         return Agora(agora_settings, cogs=(*COGS, *agora_cogs), guild_ready_timeout=0.05)
 
     runner = await run_bot(build, wait_for_sync=True)
-    return AgoraHarness(runner, agora_settings, agora_cogs)
+    harness = AgoraHarness(runner, agora_settings, agora_cogs)
+    await harness.caught_up()
+    yield harness
+    await harness.stop()
