@@ -103,7 +103,7 @@ class Agora(commands.Bot):
         if self._catching_up:
             return
         self._catching_up = True
-        for cog in self.cogs.values():
+        for cog in list(self.cogs.values()):
             if isinstance(cog, Reconciles):
                 try:
                     await cog.reconcile()
