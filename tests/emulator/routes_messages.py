@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from . import payloads
 from . import permissions as perms
 from .core import Core
 from .errors import ApiError, unknown
 from .rest import Call, Reply, RouteTable
-from .state import DM, FORUM, PUBLIC_THREAD, Channel, Emoji, Json, Message, Reaction, iso
+from .state import DM, FORUM, PUBLIC_THREAD, Channel, Emoji, Json, Message, Reaction, iso, utcnow
 
 routes = RouteTable()
 
@@ -45,11 +47,23 @@ async def edit_channel(call: Call) -> Reply:
     return data
 
 
+# "enforce_nonce": a message with the same nonce by the same author within a few minutes is returned instead of
+# created again: https://discord.com/developers/docs/resources/message#create-message-jsonform-params
+NONCE_WINDOW = dt.timedelta(minutes=2)
+
+
 @routes.post("/channels/{channel_id}/messages")
 async def create_message(call: Call) -> Reply:
     core = call.core
     channel = core.channel(call.params["channel_id"])
     core.require_post(channel)
+    nonce = call.json.get("nonce")
+    if call.json.get("enforce_nonce") and nonce is not None:
+        since = utcnow() - NONCE_WINDOW
+        for earlier in channel.messages:
+            same = str(earlier.nonce) == str(nonce) and earlier.author_id == core.state.bot_user.id
+            if same and earlier.timestamp >= since:
+                return core.message_json(earlier)
     message = core.store_and_announce(core.build_message(channel, call.json, call.uploads))
     return core.message_json(message)
 

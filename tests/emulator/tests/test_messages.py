@@ -53,6 +53,17 @@ async def test_send_edit_fetch_delete_and_history(discord: Emulator, bot: Sample
     assert kinds.count("MESSAGE_CREATE") == 5 and "MESSAGE_UPDATE" in kinds and "MESSAGE_DELETE" in kinds
 
 
+async def test_enforced_nonce_returns_the_earlier_message_instead_of_a_duplicate(
+    discord: Emulator, bot: SampleBot
+) -> None:
+    channel = text_channel(bot, discord.guild.channel("general"))
+    first = await channel.send("results", nonce="poll1.results")
+    again = await channel.send("results", nonce="poll1.results")  # discord.py sets enforce_nonce with a nonce
+    other = await channel.send("other", nonce="poll2.results")
+    assert again.id == first.id != other.id
+    assert [m.content for m in discord.guild.channel("general").messages] == ["results", "other"]
+
+
 async def test_reply_carries_message_reference(discord: Emulator, bot: SampleBot) -> None:
     alice = await discord.member("alice")
     general = discord.guild.channel("general")
