@@ -1,0 +1,395 @@
+"""Polls without Discord: the pure rules, and the use cases and vote writer on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.database import Database
+from bot.errors import UserError
+from models import scheduling
+from models.polls import rules, service
+from models.polls.chart import ChartText, render_chart
+from models.polls.rules import Action, PollRules, Verdict, VoteOp, decide
+from models.polls.tables import Poll, PollVote
+from models.polls.writer import VoteWriter
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+PARIS = ZoneInfo("Europe/Paris")
+GUILD = 1_000_000_000_000_001
+
+
+# --- rules: what a host typed ---------------------------------------------------------------------------------
+
+
+def test_options_get_letters_unless_they_bring_their_own_emoji() -> None:
+    options = rules.parse_options("Git basics; 🐍 Testing in Python ;Docker")
+    assert [(o.emoji, o.label) for o in options] == [("🇦", "Git basics"), ("🐍", "Testing in Python"), ("🇨", "Docker")]
+
+
+def test_a_custom_emoji_and_an_emoji_alone_are_options_too() -> None:
+    options = rules.parse_options("<:party:123456789012345678> Party; 👍; 🇦 Letter A taken")
+    assert [(o.emoji, o.label) for o in options] == [
+        ("<:party:123456789012345678>", "Party"),
+        ("👍", "👍"),
+        ("🇦", "Letter A taken"),
+    ]
+    assert rules.parse_options("x; y; 🇦 z")[0].emoji == "🇧"  # 🇦 is taken by the third option
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "params"),
+    [
+        ("only one", rules.TooFewOptionsError, {"minimum": 2, "count": 1}),
+        (";".join(f"o{i}" for i in range(21)), rules.TooManyOptionsError, {"maximum": 20, "count": 21}),
+        ("Pizza; pizza ", rules.DuplicateOptionError, {"option": "pizza"}),
+        ("🍕 Pizza; 🍕 Pasta", rules.DuplicateEmojiError, {"emoji": "🍕"}),
+        ("a; " + "b" * 81, rules.OptionTooLongError, {"option": "b" * 40 + "…", "limit": 80, "length": 81}),
+    ],
+)
+def test_bad_options_say_what_to_fix(text: str, error: type[UserError], params: dict[str, object]) -> None:
+    with pytest.raises(error) as raised:
+        rules.parse_options(text)
+    assert raised.value.params == params
+
+
+def test_empty_items_are_ignored_and_twenty_options_fit() -> None:
+    assert len(rules.parse_options(";".join(f"o{i}" for i in range(20)) + ";;")) == 20
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("🍕", True),
+        ("👍🏽", True),
+        ("1️⃣", True),
+        ("👩‍💻", True),
+        ("🇫🇷", True),
+        ("C++", False),
+        ("1.", False),
+        ("a", False),
+    ],
+)
+def test_emoji_detection(token: str, expected: bool) -> None:
+    assert rules.is_emoji(token) is expected
+
+
+def test_question_limits() -> None:
+    assert rules.check_question("  Which   day? ") == "Which day?"
+    with pytest.raises(rules.QuestionEmptyError):
+        rules.check_question("   ")
+    with pytest.raises(rules.QuestionTooLongError) as raised:
+        rules.check_question("q" * 301)
+    assert raised.value.params == {"limit": 300, "length": 301}
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("2h", timedelta(hours=2)),
+        ("3d", timedelta(days=3)),
+        ("1w", timedelta(weeks=1)),
+        ("90m", timedelta(minutes=90)),
+        ("1h30m", timedelta(minutes=90)),
+        ("2 jours", timedelta(days=2)),
+        ("1 sem", timedelta(weeks=1)),
+    ],
+)
+def test_durations(text: str, delta: timedelta) -> None:
+    assert rules.parse_closing(text, now=NOW, zone=PARIS) == NOW + delta
+
+
+def test_dates_are_read_in_the_guild_time_zone() -> None:
+    assert rules.parse_closing("2026-12-01 18:00", now=NOW, zone=PARIS) == datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    assert rules.parse_closing("01/12/2026 18h30", now=NOW, zone=PARIS) == datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+    # A date alone means the end of that day.
+    assert rules.parse_closing("2026-12-01", now=NOW, zone=PARIS) == datetime(2026, 12, 1, 22, 59, tzinfo=UTC)
+    assert rules.parse_closing(None, now=NOW, zone=PARIS) is None
+
+
+def test_bad_closing_dates() -> None:
+    with pytest.raises(rules.ClosingUnparseableError):
+        rules.parse_closing("next tuesday", now=NOW, zone=PARIS)
+    with pytest.raises(rules.ClosingInPastError) as raised:
+        rules.parse_closing("2026-11-01 10:00", now=NOW, zone=PARIS)
+    assert raised.value.params == {"when": "<t:1793523600:F>"}
+    with pytest.raises(rules.ClosingInPastError):
+        rules.parse_closing("0m", now=NOW, zone=PARIS)
+    with pytest.raises(rules.ClosingTooFarError):
+        rules.parse_closing("60w", now=NOW, zone=PARIS)
+
+
+def test_choice_rule() -> None:
+    assert rules.choice_rule(False, None, 4) == (False, None)
+    assert rules.choice_rule(True, None, 4) == (True, None)
+    assert rules.choice_rule(False, 2, 4) == (True, 2)  # a maximum above one means multiple choice
+    assert rules.choice_rule(True, 1, 4) == (False, None)
+    assert rules.choice_rule(True, 4, 4) == (True, None)  # no real maximum
+
+
+# --- rules: what a vote does ----------------------------------------------------------------------------------
+
+SINGLE = PollRules(poll_id=1, option_ids=frozenset({10, 11, 12}))
+MULTI_TWO = PollRules(poll_id=1, option_ids=frozenset({10, 11, 12}), multiple=True, max_choices=2)
+
+
+def op(option: int, action: Action = Action.ADD) -> VoteOp:
+    return VoteOp(1, 7, option, action)
+
+
+def test_single_choice_replaces_and_reports_the_displaced_choice() -> None:
+    outcome = decide(frozenset({10}), op(11), SINGLE)
+    assert (outcome.verdict, outcome.choices, outcome.displaced) == (Verdict.COUNTED, frozenset({11}), frozenset({10}))
+
+
+def test_multiple_choice_respects_the_maximum() -> None:
+    assert decide(frozenset({10}), op(11), MULTI_TWO).choices == {10, 11}
+    refused = decide(frozenset({10, 11}), op(12), MULTI_TWO)
+    assert (refused.verdict, refused.choices, refused.rejected) == (Verdict.MAX_REACHED, frozenset({10, 11}), True)
+
+
+def test_removal_toggle_closed_and_unknown_options() -> None:
+    assert decide(frozenset({10}), op(10, Action.REMOVE), SINGLE).choices == frozenset()
+    assert decide(frozenset(), op(10, Action.REMOVE), SINGLE).verdict is Verdict.UNCHANGED
+    assert decide(frozenset({10}), op(10, Action.TOGGLE), SINGLE).verdict is Verdict.WITHDRAWN
+    assert decide(frozenset({10}), op(11, Action.TOGGLE), SINGLE).choices == {11}
+    assert decide(frozenset(), op(99), SINGLE).verdict is Verdict.NOT_AN_OPTION
+    closed = PollRules(poll_id=1, option_ids=frozenset({10}), is_open=False)
+    assert decide(frozenset(), op(10), closed).verdict is Verdict.CLOSED
+
+
+def test_reconciliation_withdraws_first_then_adds() -> None:
+    ops = rules.reconcile_ops(1, {(7, 10), (8, 10)}, {(7, 11), (8, 10), (9, 12)}, {10: 0, 11: 1, 12: 2})
+    assert [(o.voter_id, o.option_id, o.action) for o in ops] == [
+        (7, 10, Action.REMOVE),
+        (7, 11, Action.ADD),
+        (9, 12, Action.ADD),
+    ]
+
+
+def test_ballot_ids_are_stable_per_poll_and_differ_between_polls() -> None:
+    assert rules.ballot_id(b"k" * 32, 42) == rules.ballot_id(b"k" * 32, 42)
+    assert rules.ballot_id(b"k" * 32, 42) != rules.ballot_id(b"j" * 32, 42)
+    assert 0 < rules.ballot_id(b"k" * 32, 42) < 2**63
+
+
+# --- rules: counting and drawing ------------------------------------------------------------------------------
+
+
+def test_tally_counts_votes_and_distinct_voters() -> None:
+    result = rules.tally([(1, 10), (2, 10), (2, 11), (3, 99)], [10, 11, 12])
+    assert result.counts == {10: 2, 11: 1, 12: 0}
+    assert (result.voters, result.total, result.share(10), result.leaders()) == (2, 3, 1.0, [10])
+
+
+def test_bars() -> None:
+    assert rules.bar(0.5) == "██████░░░░░░"
+    assert rules.bar(0) == "░" * 12
+    assert rules.bar(1.0) == "█" * 12
+
+
+def test_csv_never_runs_a_formula() -> None:
+    text = rules.to_csv(["option", "votes"], [["=HYPERLINK(1)", 3], ["Café", 1]]).decode("utf-8-sig")
+    assert text.splitlines() == ["option,votes", "'=HYPERLINK(1),3", "Café,1"]
+
+
+def test_chart_is_a_png() -> None:
+    png = render_chart(ChartText("Which day? 📅", "Votes", "3 voters"), ["Monday 🌞", "Tuesday"], [2, 1])
+    assert png.startswith(b"\x89PNG")
+
+
+# --- use cases on a real database -----------------------------------------------------------------------------
+
+
+async def new_poll(db: Database, options: str = "a; b; c", **draft: object) -> service.PollView:
+    drafted = rules.draft_poll(question="Q?", options=options, closing=None, now=NOW, zone=PARIS, **draft)  # type: ignore[arg-type]
+    async with db.transaction() as session:
+        view = await service.create_poll(
+            session, guild_id=GUILD, channel_id=5, author_id=6, draft=drafted, language="en", now=NOW
+        )
+        await service.attach_message(session, view.id, 9_000 + view.id)
+    return view
+
+
+async def votes_of(db: Database, poll_id: int) -> set[tuple[int, int]]:
+    async with db.transaction() as session:
+        return await service.stored_votes(session, poll_id)
+
+
+async def test_writer_batches_a_burst_into_few_transactions_and_counts_exactly(db: Database) -> None:
+    view = await new_poll(db)
+    a, b, c = (option.id for option in view.options)
+    writer = VoteWriter(db.transaction)
+    for member in range(1, 1001):
+        writer.submit(VoteOp(view.id, member, (a, b, c)[member % 3], Action.ADD))
+    await writer.flush()
+    assert writer.batches <= 5
+    async with db.transaction() as session:
+        result = await service.current_tally(session, view)
+    assert result.counts == {a: 333, b: 334, c: 333}
+    assert result.voters == 1000
+    await writer.stop()
+
+
+async def test_single_choice_replacement_is_exact_under_a_burst(db: Database) -> None:
+    view = await new_poll(db)
+    a, b, c = (option.id for option in view.options)
+    seen: list[tuple[VoteOp, rules.Outcome]] = []
+    writer = VoteWriter(db.transaction, on_batch=seen.extend)
+    # One member switches A → B → C inside one batch; another adds then withdraws.
+    for option in (a, b, c):
+        writer.submit(VoteOp(view.id, 1, option, Action.ADD))
+    writer.submit(VoteOp(view.id, 2, a, Action.ADD))
+    writer.submit(VoteOp(view.id, 2, a, Action.REMOVE))
+    await writer.flush()
+    assert await votes_of(db, view.id) == {(1, c)}
+    assert [sorted(outcome.displaced) for _, outcome in seen[:3]] == [[], [a], [b]]
+    # A later batch sees the stored vote.
+    writer.submit(VoteOp(view.id, 1, a, Action.ADD))
+    await writer.flush()
+    assert await votes_of(db, view.id) == {(1, a)}
+    await writer.stop()
+
+
+async def test_multiple_choice_maximum_and_closed_poll_through_the_writer(db: Database) -> None:
+    view = await new_poll(db, max_choices=2)
+    a, b, c = (option.id for option in view.options)
+    writer = VoteWriter(db.transaction)
+    outcomes = [await writer.cast(VoteOp(view.id, 1, option, Action.TOGGLE)) for option in (a, b, c)]
+    assert [o.verdict for o in outcomes] == [Verdict.COUNTED, Verdict.COUNTED, Verdict.MAX_REACHED]
+    async with writer.exclusive(), db.transaction() as session:
+        assert await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.COMMAND)
+    late = await writer.cast(VoteOp(view.id, 2, a, Action.ADD))
+    assert late.verdict is Verdict.CLOSED
+    assert await votes_of(db, view.id) == {(1, a), (1, b)}
+    await writer.stop()
+
+
+async def test_closing_is_idempotent_and_freezes_counts(db: Database) -> None:
+    view = await new_poll(db)
+    a, b, _ = (option.id for option in view.options)
+    async with db.transaction() as session:
+        await service.apply_votes(
+            session, [VoteOp(view.id, 1, a, Action.ADD), VoteOp(view.id, 2, b, Action.ADD)], now=NOW
+        )
+    async with db.transaction() as session:
+        assert await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.DEADLINE)
+        assert not await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.DEADLINE)
+    async with db.transaction() as session:
+        closed = await service.get_view(session, view.id)
+        result = await service.current_tally(session, closed)
+    assert (closed.is_open, closed.close_reason, closed.voters) == (False, "deadline", 2)
+    assert result.counts[a] == 1 and result.counts[b] == 1
+
+
+async def test_an_anonymous_poll_keeps_no_voter_next_to_a_choice_once_closed(db: Database) -> None:
+    view = await new_poll(db, anonymous=True)
+    a, b, _ = (option.id for option in view.options)
+    async with db.transaction() as session:
+        salt = await session.scalar(select(Poll.salt).where(Poll.id == view.id))
+    assert salt is not None and len(salt) == 32
+    ballots = [rules.ballot_id(salt, member) for member in (111, 222)]
+    async with db.transaction() as session:
+        await service.apply_votes(
+            session,
+            [VoteOp(view.id, ballots[0], a, Action.TOGGLE), VoteOp(view.id, ballots[1], b, Action.TOGGLE)],
+            now=NOW,
+        )
+    assert {voter for voter, _ in await votes_of(db, view.id)} == set(ballots)  # never the member ids
+    async with db.transaction() as session:
+        await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.COMMAND)
+    async with db.transaction() as session:
+        remaining = await session.scalar(select(func.count()).select_from(PollVote).where(PollVote.poll_id == view.id))
+        poll = await session.get(Poll, view.id)
+        closed = await service.get_view(session, view.id)
+        result = await service.current_tally(session, closed)
+    assert remaining == 0
+    assert poll is not None and poll.salt is None
+    assert (result.counts[a], result.counts[b], result.voters) == (1, 1, 2)
+
+
+async def test_a_deadline_schedules_a_close_job_and_closing_by_hand_cancels_it(db: Database) -> None:
+    drafted = rules.draft_poll(question="Q?", options="a; b", closing="2h", now=NOW, zone=PARIS)
+    async with db.transaction() as session:
+        view = await service.create_poll(
+            session, guild_id=GUILD, channel_id=5, author_id=6, draft=drafted, language="fr", now=NOW
+        )
+    async with db.transaction() as session:
+        job = await session.scalar(select(scheduling.ScheduledJob).where(scheduling.ScheduledJob.kind == "polls.close"))
+        assert job is not None and job.due_at == NOW + timedelta(hours=2) and job.payload == {"poll_id": view.id}
+        await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.COMMAND)
+    async with db.transaction() as session:
+        assert await session.scalar(select(scheduling.ScheduledJob.state)) == "cancelled"
+
+
+async def test_finding_polls_is_scoped_by_guild(db: Database) -> None:
+    view = await new_poll(db)
+    async with db.transaction() as session:
+        assert (await service.find_poll(session, guild_id=GUILD, text=str(view.id), channel_id=None)).id == view.id
+        link = f"https://discord.com/channels/{GUILD}/5/{9_000 + view.id}"
+        assert (await service.find_poll(session, guild_id=GUILD, text=link, channel_id=None)).id == view.id
+        assert (await service.find_poll(session, guild_id=GUILD, text=None, channel_id=5)).id == view.id
+        with pytest.raises(rules.PollNotFoundError):
+            await service.find_poll(session, guild_id=GUILD + 1, text=str(view.id), channel_id=None)
+        choices = await service.poll_choices(session, guild_id=GUILD, text="q", open_only=True)
+    assert choices == [(view.id, "Q?", True)]
+
+
+async def test_writer_keeps_events_in_order_across_concurrent_submitters(db: Database) -> None:
+    view = await new_poll(db)
+    a, b, _ = (option.id for option in view.options)
+    writer = VoteWriter(db.transaction, interval=0)
+
+    async def member(voter: int) -> None:
+        for step in range(10):
+            writer.submit(VoteOp(view.id, voter, (a, b)[step % 2], Action.ADD))
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(member(voter) for voter in range(1, 51)))
+    await writer.flush()
+    assert await votes_of(db, view.id) == {(voter, b) for voter in range(1, 51)}
+    await writer.stop()
+
+
+# --- rendering ------------------------------------------------------------------------------------------------
+
+
+def worst_case_view(*, closed: bool) -> service.PollView:
+    """The longest poll a host can write: 20 options with long custom emojis and labels that escaping doubles."""
+    options = tuple(
+        service.OptionView(id=i, position=i, label="*" * 80, emoji=f"<a:{'n' * 32}:{10**18 + i}>", final_votes=99_999)
+        for i in range(20)
+    )
+    return service.PollView(
+        id=1, guild_id=GUILD, channel_id=2, message_id=3, author_id=4, question="_" * 300, language="fr",
+        options=options, multiple=True, max_choices=19, role_id=5, anonymous=False, hide_results=False,
+        closes_at=NOW, created_at=NOW, closed_at=NOW if closed else None, close_reason=None, voters=99_999,
+        results_message_id=None,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_the_longest_poll_fits_in_an_embed(closed: bool) -> None:
+    from cogs.polls import poll_embed, results_embed
+
+    view = worst_case_view(closed=closed)
+    result = rules.Tally({option.id: 99_999 for option in view.options}, 99_999)
+    for embed in (poll_embed(view, result), results_embed(view, result, "en")):
+        assert embed.description is not None and len(embed.description) <= 4096
+        assert len(embed) <= 6000
+        assert embed.description.count("<a:") == 20
+
+
+def test_a_short_poll_keeps_its_labels_whole_and_escaped() -> None:
+    from cogs.polls import poll_embed
+
+    view = worst_case_view(closed=False)
+    short = service.PollView(**{**view.__dict__, "options": view.options[:3]})
+    result = rules.Tally({option.id: 1 for option in short.options}, 2)
+    description = poll_embed(short, result).description or ""
+    assert "\\*" * 80 in description
+    assert "`██████░░░░░░` **1** · 50\xa0%" in description  # French: a no-break space
