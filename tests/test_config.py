@@ -140,3 +140,86 @@ def test_unreachable_discord_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "discord.api_base: cannot reach http://127.0.0.1:1/api/v10" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- welcome: the code of conduct's files and the onboarding questionnaire ------------------------------------
+
+QUESTION = """
+[[onboarding.questions]]
+id = "{id}"
+type = "{type}"
+fr = "Question ?"
+en = "Question?"
+{extra}
+"""
+
+
+def question(id: str = "q", type: str = "short", extra: str = "") -> str:
+    return QUESTION.format(id=id, type=type, extra=extra)
+
+
+def test_example_questionnaire_has_every_type(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, (ROOT / "config.example.toml").read_text(encoding="utf-8")))
+    assert {q.type for q in settings.onboarding.questions} == {"single", "multiple", "short", "long", "scale"}
+    assert settings.onboarding.questions[0].choices[1].stored == "data analysis"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (question("learn", "single", 'choices = [{id = "a", fr = "A", en = "A"}]'), "needs 2 to 25 choices (it has 1)"),
+        (question("Bad Id"), "id = 'Bad Id' is wrong: use 1 to 32 lowercase letters"),
+        (question("rate", "rating"), "type = 'rating' is wrong: Input should be 'single', 'multiple'"),
+        (question("bio", "long", "max_length = 5000"), "max_length must be between 1 and 4000"),
+        (question("lvl", "scale", 'profile = "goals"'), "profile field goals can be filled by"),
+        (question("tz", "short", 'colour = "red"'), "unknown key colour"),
+        (
+            question(
+                "m",
+                "single",
+                'profile = "mentor"\nchoices = [{id = "y", fr = "O", en = "Y"}, {id = "n", fr = "N", en = "N"}]',
+            ),
+            "needs value = true or value = false on every choice",
+        ),
+        (
+            question(
+                "z",
+                "single",
+                'profile = "timezone"\nchoices = [{id = "a", fr = "A", en = "A", value = "Mars/Olympus"}, '
+                '{id = "b", fr = "B", en = "B", value = "UTC"}]',
+            ),
+            "value 'Mars/Olympus' is not an IANA time zone",
+        ),
+    ],
+)
+def test_a_wrong_question_is_named_with_its_problem_on_one_line(tmp_path: Path, text: str, expected: str) -> None:
+    message = problem(tmp_path, text)
+    assert "onboarding question '" in message and expected in message
+    assert "\n" not in message
+
+
+def test_each_wrong_question_gets_its_own_line(tmp_path: Path) -> None:
+    message = problem(tmp_path, question("a", "scale", "max_length = 3") + question("b", "rating"))
+    lines = message.splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("onboarding question 'a': max_length is for short and long questions only, not scale")
+    assert "onboarding question 'b': type = 'rating'" in lines[1]
+
+
+def test_two_questions_with_one_id_are_refused(tmp_path: Path) -> None:
+    message = problem(tmp_path, question("same") + question("same", "long"))
+    assert message.endswith("onboarding.questions: two questions have the id 'same'; give each question its own id")
+
+
+def test_conduct_files_are_read_next_to_the_config_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "fr.md").write_text("Soyez bienveillants.", encoding="utf-8")
+    settings = load_settings(write(tmp_path, '[conduct]\nfr = "fr.md"'))
+    assert settings.conduct.fr == tmp_path / "fr.md" and settings.conduct.en is None
+    (tmp_path / "en.md").write_text("x" * 4001, encoding="utf-8")
+    message = problem(tmp_path, '[conduct]\nfr = "missing.md"\nen = "en.md"')
+    assert message.splitlines() == [
+        f"{tmp_path / 'config.toml'}: conduct.fr = 'missing.md' is wrong: file not found; "
+        "write the code of conduct there or fix the path",
+        f"{tmp_path / 'config.toml'}: conduct.en = 'en.md' is wrong: 4001 characters; keep it under 4000 "
+        "(Discord shows at most that in one post)",
+    ]

@@ -1,0 +1,115 @@
+"""`/profile`: what a member wants to learn and can share, their languages, time zone, goals and whether they would
+mentor. Onboarding fills it; members read and edit it here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import i18n
+from bot.checks import guild_of
+from bot.client import Agora
+from bot.replies import language_for, send_ephemeral
+from bot.ui import run_safely
+from cogs import welcome
+from models import profiles
+from models.base import utcnow
+from models.profiles import Profile, ProfileText
+
+EDIT_PREFIX = "agora:profile:edit:"
+FIELDS = (
+    ("skills_to_learn", discord.TextStyle.short, 400),
+    ("skills_to_share", discord.TextStyle.short, 400),
+    ("languages", discord.TextStyle.short, 200),
+    ("timezone", discord.TextStyle.short, 64),
+    ("goals", discord.TextStyle.paragraph, profiles.MAX_GOALS_CHARS),
+)
+
+
+def render(profile: Profile | None, name: str, language: str) -> str:
+    """The profile as members read it, in their language."""
+    if profile is None or profile.is_empty():
+        return i18n.t(language, "profiles.show.empty", member=name)
+    unset = i18n.t(language, "profiles.show.unset")
+    mentor = {None: unset, True: i18n.t(language, "profiles.show.yes"), False: i18n.t(language, "profiles.show.no")}
+    values = {
+        "skills_to_learn": ", ".join(profile.skills_to_learn) or unset,
+        "skills_to_share": ", ".join(profile.skills_to_share) or unset,
+        "languages": ", ".join(profile.languages) or unset,
+        "timezone": profile.timezone or unset,
+        "goals": profile.goals or unset,
+        "mentor": mentor[profile.mentor],
+    }
+    lines = [i18n.t(language, "profiles.show.title", member=name)]
+    lines += [
+        i18n.t(language, "profiles.show.line", field=i18n.t(language, f"profiles.field.{field}"), value=value)
+        for field, value in values.items()
+    ]
+    return "\n".join(lines)
+
+
+@app_commands.guild_only()
+class Profiles(commands.GroupCog, group_name="profile", group_description="Member profiles: learn, share, mentor"):
+    def __init__(self, bot: Agora) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="show", description="Show your profile, or another member's")
+    @app_commands.describe(member="Whose profile (yourself if empty)")
+    async def show(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        guild = guild_of(interaction)
+        target = member or interaction.user
+        async with self.bot.db.transaction() as session:
+            profile = await profiles.get_profile(session, guild.id, target.id)
+        language = await language_for(interaction)
+        await send_ephemeral(interaction, render(profile, target.display_name, language))
+
+    @app_commands.command(name="edit", description="Edit your profile")
+    @app_commands.describe(mentor="Would you mentor other members?")
+    async def edit(self, interaction: discord.Interaction, mentor: bool | None = None) -> None:
+        guild = guild_of(interaction)
+        async with self.bot.db.transaction() as session:
+            if mentor is not None:
+                await profiles.set_mentor(session, guild.id, interaction.user.id, mentor, now=utcnow())
+            current = profiles.as_text(await profiles.get_profile(session, guild.id, interaction.user.id))
+        language = await language_for(interaction)
+        inputs = [
+            discord.ui.TextInput[Any](
+                label=i18n.t(language, f"profiles.field.{name}"),
+                custom_id=name,
+                style=style,
+                placeholder=i18n.t(language, f"profiles.hint.{name}"),
+                required=False,
+                max_length=limit,
+                default=getattr(current, name)[:limit] or None,
+            )
+            for name, style, limit in FIELDS
+        ]
+        title = i18n.t(language, "profiles.edit.title")
+        modal = welcome.stateless_modal(title, f"{EDIT_PREFIX}{guild.id}:{interaction.user.id}", inputs)
+        await interaction.response.send_modal(modal)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        found = welcome.submitted_modal(interaction)
+        if found is None or not found[0].startswith(EDIT_PREFIX):
+            return
+        guild_id, member_id = (int(part) for part in found[0].removeprefix(EDIT_PREFIX).split(":"))
+        await run_safely(interaction, self.save(interaction, guild_id, member_id, found[1]))
+
+    async def save(
+        self, interaction: discord.Interaction, guild_id: int, member_id: int, values: dict[str, str]
+    ) -> None:
+        welcome.own(interaction, member_id)
+        text = ProfileText(**{name: values.get(name, "") for name, _, _ in FIELDS})
+        async with self.bot.db.transaction() as session:
+            profile = await profiles.edit_profile(session, guild_id, member_id, text, now=utcnow())
+        language = await language_for(interaction)
+        saved = i18n.t(language, "profiles.edit.saved")
+        await send_ephemeral(interaction, f"{saved}\n{render(profile, interaction.user.display_name, language)}")
+
+
+async def setup(bot: Agora) -> None:
+    await bot.add_cog(Profiles(bot))

@@ -1,0 +1,98 @@
+"""Conduct tables: per-guild settings, versions, drafts, the acceptance ledger, notices and reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Snowflake, UTCDateTime
+from models.conduct.rules import DEFAULT_GRACE_DAYS, LINK_MAX_CHARS
+
+
+class ConductGuildSettings(Base):
+    """Per-guild choices and the rules message Agora keeps up to date."""
+
+    __tablename__ = "conduct_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    grace_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_GRACE_DAYS)
+    rules_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    rules_message_id: Mapped[int | None] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ConductVersion(Base):
+    __tablename__ = "conduct_versions"
+    __table_args__ = (UniqueConstraint("guild_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    version: Mapped[int] = mapped_column(Integer)
+    text_fr: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[int | None] = mapped_column(Snowflake)
+    # Members who accepted an older version keep the member role until then (None for the first version).
+    grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def text(self, language: str) -> str:
+        return self.text_fr if language == "fr" else self.text_en
+
+
+class ConductDraft(Base):
+    """A text a host set with `/conduct edit`; it replaces the config file's text at the next publication."""
+
+    __tablename__ = "conduct_drafts"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConductAcceptance(Base):
+    """The ledger: one row per member and version accepted, never rewritten."""
+
+    __tablename__ = "conduct_acceptances"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "member_id", "version"),
+        Index("ix_conduct_acceptances_guild_id_version", "guild_id", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    member_id: Mapped[int] = mapped_column(Snowflake)
+    version: Mapped[int] = mapped_column(Integer)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConductNotice(Base):
+    """A member was told about a new version (by DM, or the DM failed): told once, even if the job runs again."""
+
+    __tablename__ = "conduct_notices"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConductReport(Base):
+    """A concern for the moderators. Anonymous ones keep no reporter id; the text is kept only until delivered."""
+
+    __tablename__ = "conduct_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    reporter_id: Mapped[int | None] = mapped_column(Snowflake)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(LINK_MAX_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_message_id: Mapped[int | None] = mapped_column(Snowflake)
