@@ -60,13 +60,16 @@ class Scheduler:
             self._arm(job_id, due_at)
         log.info("scheduler started with %d pending job(s) as %s", len(pending), self.worker)
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, grace: float = 10.0) -> None:
+        """Stop arming timers, let running jobs finish (up to `grace` seconds), then stop the timers."""
         if self._arm_from_commit in self.db.commit_hooks:
             self.db.commit_hooks.remove(self._arm_from_commit)
         if self._timers.running:
-            self._timers.shutdown(wait=False)
+            self._timers.pause()
         if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+            await asyncio.wait(set(self._running), timeout=grace)
+        if self._timers.running:
+            self._timers.shutdown(wait=False)
 
     async def run_due(self) -> int:
         """Claim and run every job due now; returns how many this worker ran."""

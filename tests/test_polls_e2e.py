@@ -50,6 +50,7 @@ async def agora(run_bot: RunBot, agora_settings: Settings) -> AsyncIterator[Agor
         return QuickAgora(agora_settings, cogs=POLL_COGS, guild_ready_timeout=0.05)
 
     harness = AgoraHarness(await run_bot(build, wait_for_sync=True), agora_settings)
+    await harness.caught_up()
     yield harness
     await harness.stop()  # before `database_url` drops a PostgreSQL database under the running bot
 
