@@ -19,6 +19,7 @@ from bot.checks import channel_problems, guild_of, host_only, is_host, role_prob
 from bot.client import Agora
 from bot.config import CONDUCT_MAX_CHARS, conduct_file_problem
 from bot.errors import ChannelNotUsableError, UserError
+from bot.inflight import Inflight
 from bot.replies import NO_PINGS, guild_language, language_for, say, send_ephemeral
 from bot.ui import run_safely
 from cogs import welcome
@@ -152,7 +153,7 @@ class Conduct(commands.GroupCog, group_name="conduct", group_description="Code o
     def __init__(self, bot: Agora) -> None:
         self.bot = bot
         self.catching_up: asyncio.Task[None] | None = None
-        self.inflight = welcome.Inflight()
+        self.inflight = Inflight()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AcceptButton, ReadButton)

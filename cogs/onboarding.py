@@ -20,6 +20,7 @@ from bot.checks import guild_of, host_only, role_problem
 from bot.client import Agora
 from bot.config import CHOICE_TYPES, Question
 from bot.errors import UserError
+from bot.inflight import Inflight
 from bot.replies import NO_PINGS, guild_language, language_for, send_ephemeral
 from bot.ui import run_safely
 from cogs import welcome
@@ -177,7 +178,7 @@ class Onboarding(
         self.bot = bot
         self.items = (welcome.StartButton, AnswerButton, SkipButton, AcceptButton, PickSelect)
         self.catching_up: asyncio.Task[None] | None = None
-        self.inflight = welcome.Inflight()
+        self.inflight = Inflight()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*self.items)

@@ -7,10 +7,8 @@ so a form opened before a restart is still received after it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from re import Match
 from typing import TYPE_CHECKING, Any, cast
 
@@ -187,38 +185,3 @@ def start_view(guild_id: int, member_id: int, label: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(StartButton(guild_id, member_id, label))
     return view
-
-
-class Inflight:
-    """Event handlers and background work of a cog, so unloading lets them finish before the database closes."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    @contextlib.contextmanager
-    def tracked(self) -> Iterator[None]:
-        task = asyncio.current_task()
-        if task is not None:
-            self.tasks.add(task)
-        try:
-            yield
-        finally:
-            if task is not None:
-                self.tasks.discard(task)
-
-    def start(self, coroutine: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coroutine, name=name)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
-
-    async def drain(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (a bound on shutdown, not an API timeout)
-        """Wait for running work (a few seconds at most), then cancel what is left."""
-        pending = {task for task in self.tasks if not task.done() and task is not asyncio.current_task()}
-        if not pending:
-            return
-        _, late = await asyncio.wait(pending, timeout=timeout)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
