@@ -168,6 +168,9 @@ def progress_line(language: str, step: Step) -> str:
 # --- the cog -----------------------------------------------------------------------------------------------
 
 
+MEMBER_LOCKS = 64
+
+
 @app_commands.guild_only()
 class Onboarding(
     commands.GroupCog,
@@ -179,6 +182,9 @@ class Onboarding(
         self.items = (welcome.StartButton, AnswerButton, SkipButton, AcceptButton, PickSelect)
         self.catching_up: asyncio.Task[None] | None = None
         self.inflight = Inflight()
+        # discord.py runs each event handler as its own task: a leave and a quick rejoin of the same member could
+        # otherwise be recorded out of order. Handlers take the member's lock first (tasks start in event order).
+        self.member_locks = [asyncio.Lock() for _ in range(MEMBER_LOCKS)]
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*self.items)
@@ -196,16 +202,20 @@ class Onboarding(
 
     # ---- arrivals and departures ----
 
+    def member_lock(self, member_id: int) -> asyncio.Lock:
+        return self.member_locks[member_id % MEMBER_LOCKS]
+
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         if not member.bot:
             with self.inflight.tracked():
-                await self.greet(member)
+                async with self.member_lock(member.id):
+                    await self.greet(member)
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         with self.inflight.tracked():
-            async with self.bot.db.transaction() as session:
+            async with self.member_lock(payload.user.id), self.bot.db.transaction() as session:
                 await service.record_leave(session, payload.guild_id, payload.user.id, now=utcnow())
 
     async def reconcile(self) -> None:
