@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.errors import UserError
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, Snowflake, UTCDateTime, insert_or_ignore, is_timezone
 
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -71,9 +71,8 @@ async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
     """The guild's row, created on first use so callers never handle a missing one."""
     settings = await session.get(GuildSettings, guild_id)
     if settings is None:
-        settings = GuildSettings(guild_id=guild_id)
-        session.add(settings)
-        await session.flush()
+        await insert_or_ignore(session, GuildSettings, guild_id=guild_id)
+        settings = await session.get_one(GuildSettings, guild_id)
     return settings
 
 
@@ -120,10 +119,8 @@ async def set_timezone(session: AsyncSession, guild_id: int, name: str, *, now: 
 
 
 def validate_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UnknownTimezoneError(name=name) from None
+    if not is_timezone(name):
+        raise UnknownTimezoneError(name=name)
     return name
 
 

@@ -10,14 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import JSON, Boolean, String, Text, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.errors import UserError
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, Snowflake, UTCDateTime, is_timezone
 
 LIST_FIELDS = ("skills_to_learn", "skills_to_share", "languages")
 MAX_ITEMS = 25
@@ -101,10 +100,8 @@ def check_timezone(name: str) -> str | None:
     name = name.strip()
     if not name:
         return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ProfileTimezoneError(name=name[:64]) from None
+    if not is_timezone(name):
+        raise ProfileTimezoneError(name=name[:64])
     return name
 
 

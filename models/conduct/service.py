@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
-from models.base import Base
+from models.base import insert_or_ignore
 from models.conduct.rules import (
     DEFAULT_GRACE_DAYS,
     LANGUAGE_NAMES,
@@ -64,15 +62,6 @@ class Status:
     version: int
     accepted: list[int]
     pending: list[int]
-
-
-async def insert_or_ignore(session: AsyncSession, model: type[Base], **values: Any) -> bool:
-    """Insert a row unless its key exists (two events racing to create it): True when this call inserted it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, model.__table__)
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return (await session.execute(statement)).first() is not None
 
 
 async def guild_settings(session: AsyncSession, guild_id: int) -> ConductGuildSettings:

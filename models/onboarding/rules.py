@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import CHOICE_TYPES, Question
 from bot.errors import UserError
+from models.base import is_timezone
 from models.conduct import spreadsheet_safe
 from models.profiles import LIST_FIELDS, SEPARATORS
 
@@ -158,11 +158,8 @@ def check_answer(question: Question, raw: str | Sequence[str], *, number: int) -
         return AnswerState.SKIPPED, None
     if len(text) > question.limit:
         raise AnswerTooLongError(number=number, limit=question.limit, length=len(text))
-    if question.profile == "timezone":
-        try:
-            ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise AnswerTimezoneError(number=number, name=text[:64]) from None
+    if question.profile == "timezone" and not is_timezone(text):
+        raise AnswerTimezoneError(number=number, name=text[:64])
     return AnswerState.ANSWERED, text
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Question
 from bot.errors import UserError
 from models import profiles, scheduling
-from models.conduct import insert_or_ignore
+from models.base import insert_or_ignore
 from models.onboarding import rules
 from models.onboarding.rules import AnswerRequiredError, AnswerState, FirstStep, Greeting, Step
 from models.onboarding.tables import DEFAULT_REMINDER_HOURS, OnboardingAnswer, OnboardingGuildSettings, OnboardingMember
