@@ -1,4 +1,11 @@
-"""Declarative base shared by every capability's tables."""
+"""Declarative base shared by every capability's tables, and the column types they use.
+
+Every text column is `CleanString`/`CleanText` and every JSON column `CleanJSON` (`tests/test_schema.py` refuses a
+plain one): PostgreSQL's text cannot hold a NUL character, SQLite's can, and lone surrogates encode on neither. A
+member can type either into any option or form, so the one place that sees every value on its way to the database —
+column values, and the parameters compared with a column (an autocomplete's `icontains`) — cleans it the same way on
+both engines. Cleaning beats refusing here: the character is invisible, and refusing would mean one check per input.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Table
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, Table, Text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -30,6 +37,58 @@ class Base(DeclarativeBase):
 
 # Discord ids are unsigned 64-bit snowflakes that fit a signed BIGINT until 2084.
 Snowflake = BigInteger
+# The largest value a BIGINT (Snowflake) and an INTEGER column hold, on SQLite and PostgreSQL alike.
+BIGINT_MAX = 2**63 - 1
+INTEGER_MAX = 2**31 - 1
+
+
+def clean_text(value: str) -> str:
+    """`value` as both databases can keep it: without NUL characters, lone surrogates replaced by "?"."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def clean_json(value: Any) -> Any:
+    """`clean_text` applied to every string (keys too) inside a JSON value."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_json(key): clean_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(item) for item in value]
+    return value
+
+
+class CleanString(TypeDecorator[str]):
+    """VARCHAR(n) whose values and compared parameters go through `clean_text`."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else clean_text(value)
+
+
+class CleanText(CleanString):
+    """TEXT whose values and compared parameters go through `clean_text`."""
+
+    impl = Text
+    cache_ok = True
+
+
+class CleanJSON(TypeDecorator[Any]):
+    """JSON whose strings go through `clean_text`."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return clean_json(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -63,11 +122,21 @@ async def insert_or_ignore(session: AsyncSession, model: type[Base], **values: A
     return (await session.execute(statement)).first() is not None
 
 
+# No IANA zone name is longer (the longest is about 30 characters); the columns that keep one hold 64.
+TIMEZONE_MAX_CHARS = 64
+
+
 def is_timezone(name: str) -> bool:
-    """True for an IANA time zone name this machine knows ("Europe/Paris")."""
+    """True for an IANA time zone name this machine knows ("Europe/Paris").
+
+    ZoneInfo reads a file named after the key: a hostile name fails with ValueError (NUL, "..", absolute path),
+    OSError (longer than the file system allows, a directory) and the like, so anything it raises means "no".
+    """
+    if not name or len(name) > TIMEZONE_MAX_CHARS:
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

@@ -10,12 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.errors import UserError
-from models.base import Base, Snowflake, UTCDateTime, insert_or_ignore, is_timezone
+from models.base import TIMEZONE_MAX_CHARS, Base, CleanString, Snowflake, UTCDateTime, insert_or_ignore, is_timezone
 
 SUPPORTED_LOCALES = ("fr", "en")
 
@@ -39,8 +38,8 @@ class GuildSettings(Base):
     __tablename__ = "guild_settings"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    locale: Mapped[str | None] = mapped_column(String(8))
-    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(CleanString(8))
+    timezone: Mapped[str | None] = mapped_column(CleanString(64))
     announcements_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     welcome_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     rules_channel_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -120,7 +119,7 @@ async def set_timezone(session: AsyncSession, guild_id: int, name: str, *, now: 
 
 def validate_timezone(name: str) -> str:
     if not is_timezone(name):
-        raise UnknownTimezoneError(name=name)
+        raise UnknownTimezoneError(name=name[:TIMEZONE_MAX_CHARS])
     return name
 
 

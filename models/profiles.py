@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, Text, delete
+from sqlalchemy import Boolean, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.errors import UserError
-from models.base import Base, Snowflake, UTCDateTime, is_timezone
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime, is_timezone
 
 LIST_FIELDS = ("skills_to_learn", "skills_to_share", "languages")
 MAX_ITEMS = 25
@@ -30,11 +30,11 @@ class Profile(Base):
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    skills_to_learn: Mapped[list[str]] = mapped_column(JSON, default=list)
-    skills_to_share: Mapped[list[str]] = mapped_column(JSON, default=list)
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    timezone: Mapped[str | None] = mapped_column(String(64))
-    goals: Mapped[str | None] = mapped_column(Text)
+    skills_to_learn: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+    skills_to_share: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+    timezone: Mapped[str | None] = mapped_column(CleanString(64))
+    goals: Mapped[str | None] = mapped_column(CleanText)
     mentor: Mapped[bool | None] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

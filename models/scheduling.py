@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import Index, Integer, UniqueConstraint, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
 
 ARMED = "agora_jobs_armed"
 MAX_ATTEMPTS = 3
@@ -45,20 +45,20 @@ class ScheduledJob(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int | None] = mapped_column(Snowflake)
-    kind: Mapped[str] = mapped_column(String(64))
-    key: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kind: Mapped[str] = mapped_column(CleanString(64))
+    key: Mapped[str] = mapped_column(CleanString(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(CleanJSON, default=dict)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    rrule: Mapped[str | None] = mapped_column(String(500))
-    timezone: Mapped[str | None] = mapped_column(String(64))
+    rrule: Mapped[str | None] = mapped_column(CleanString(500))
+    timezone: Mapped[str | None] = mapped_column(CleanString(64))
     anchor: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    state: Mapped[str] = mapped_column(String(16), default=JobState.PENDING)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(CleanString(16), default=JobState.PENDING)
+    claimed_by: Mapped[str | None] = mapped_column(CleanString(100))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     runs: Mapped[int] = mapped_column(Integer, default=0)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(CleanText)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ def test_check_answer_for_every_type() -> None:
         (3, "   ", "onboarding.answer.required"),
         (3, "x" * 101, "onboarding.answer.too_long"),
         (4, "Mars/Olympus", "onboarding.answer.timezone"),
+        (4, "🌍" * 64, "onboarding.answer.timezone"),  # 256 bytes: ZoneInfo's file lookup fails with OSError
     ],
 )
 def test_check_answer_refuses_bad_input_with_the_question_number(index: int, raw: str | list[str], key: str) -> None:

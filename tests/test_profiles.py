@@ -93,5 +93,9 @@ async def test_a_bad_time_zone_is_refused_kindly_and_nothing_changes(discord: Em
     await alice.slash("profile edit")
     refused = await alice.submit_modal({"timezone": "Mars/Olympus", "goals": "x"})
     assert refused.ephemeral and refused.content.startswith("« Mars/Olympus » n'est pas un fuseau horaire connu")
+    await alice.slash("profile edit")
+    refused = await alice.submit_modal({"timezone": "🌍" * 64})  # 256 bytes: too long for a file name
+    assert refused.ephemeral and refused.content.startswith("« 🌍🌍")
+    assert "n'est pas un fuseau horaire connu" in refused.content
     async with agora.bot.db.transaction() as session:
         assert await profiles.get_profile(session, discord.guild.id, alice.id) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from models.base import is_timezone
 from models.guild_settings import GuildSettings, timezone_suggestions
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator, MemberDriver
@@ -88,6 +89,26 @@ async def test_unknown_timezone_gets_a_localized_hint(discord: Emulator, agora: 
     hana = await host(discord, locale="fr")
     reply = await hana.slash("agora timezone", zone="Europe/Pariss")
     assert reply.content.startswith("« Europe/Pariss » n'est pas un fuseau horaire connu")
+
+
+@pytest.mark.parametrize(
+    "zone", ["🌍" * 64, "x" * 300, "Europe/Paris\x00", "../../../../etc/passwd", "/etc/localtime", "Europe", "z" * 5000]
+)
+async def test_a_hostile_timezone_is_refused_kindly(discord: Emulator, agora: AgoraHarness, zone: str) -> None:
+    """A name ZoneInfo cannot even look up (too long for a file name, a path, a NUL) is unknown, not a crash."""
+    hana = await host(discord)
+    reply = await hana.slash("agora timezone", zone=zone)
+    assert reply.ephemeral and "is not a time zone I know" in reply.content
+    assert len(reply.content) < 200
+    assert await stored(agora, discord.guild.id) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [("Europe/Paris", True), ("UTC", True), ("", False), ("🌍" * 64, False), ("a/" * 200, False), ("Europe/", False)],
+)
+def test_is_timezone(name: str, known: bool) -> None:
+    assert is_timezone(name) is known
 
 
 async def test_timezone_autocomplete(discord: Emulator, agora: AgoraHarness) -> None:

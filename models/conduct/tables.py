@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanString, CleanText, Snowflake, UTCDateTime
 from models.conduct.rules import DEFAULT_GRACE_DAYS, LINK_MAX_CHARS
 
 
@@ -30,8 +30,8 @@ class ConductVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     version: Mapped[int] = mapped_column(Integer)
-    text_fr: Mapped[str] = mapped_column(Text)
-    text_en: Mapped[str] = mapped_column(Text)
+    text_fr: Mapped[str] = mapped_column(CleanText)
+    text_en: Mapped[str] = mapped_column(CleanText)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_by: Mapped[int | None] = mapped_column(Snowflake)
     # Members who accepted an older version keep the member role until then (None for the first version).
@@ -47,8 +47,8 @@ class ConductDraft(Base):
     __tablename__ = "conduct_drafts"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    language: Mapped[str] = mapped_column(String(8), primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(CleanString(8), primary_key=True)
+    text: Mapped[str] = mapped_column(CleanText)
     updated_by: Mapped[int | None] = mapped_column(Snowflake)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -91,8 +91,8 @@ class ConductReport(Base):
     reporter_id: Mapped[int | None] = mapped_column(Snowflake)
     anonymous: Mapped[bool] = mapped_column(Boolean)
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
-    text: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(LINK_MAX_CHARS))
+    text: Mapped[str] = mapped_column(CleanText)
+    link: Mapped[str | None] = mapped_column(CleanString(LINK_MAX_CHARS))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     delivered_message_id: Mapped[int | None] = mapped_column(Snowflake)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, Snowflake, UTCDateTime
 
 DEFAULT_REMINDER_HOURS = 48
 
@@ -19,8 +19,8 @@ class OnboardingGuildSettings(Base):
     __tablename__ = "onboarding_settings"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    first_step: Mapped[str] = mapped_column(String(16), default="conduct")
-    greeting: Mapped[str] = mapped_column(String(16), default="welcome_channel")
+    first_step: Mapped[str] = mapped_column(CleanString(16), default="conduct")
+    greeting: Mapped[str] = mapped_column(CleanString(16), default="welcome_channel")
     reminder_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_REMINDER_HOURS)
     watching_since: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -50,7 +50,7 @@ class OnboardingAnswer(Base):
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    question_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))
-    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    question_id: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
+    state: Mapped[str] = mapped_column(CleanString(16))
+    value: Mapped[Any] = mapped_column(CleanJSON, nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())

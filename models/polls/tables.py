@@ -16,12 +16,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
-    String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanString, Snowflake, UTCDateTime
 
 
 class Poll(Base):
@@ -36,8 +35,8 @@ class Poll(Base):
     channel_id: Mapped[int] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     author_id: Mapped[int] = mapped_column(Snowflake)
-    question: Mapped[str] = mapped_column(String(300))
-    language: Mapped[str] = mapped_column(String(8))
+    question: Mapped[str] = mapped_column(CleanString(300))
+    language: Mapped[str] = mapped_column(CleanString(8))
     multiple: Mapped[bool] = mapped_column(Boolean, default=False)
     max_choices: Mapped[int | None] = mapped_column(Integer)
     role_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -46,7 +45,7 @@ class Poll(Base):
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    close_reason: Mapped[str | None] = mapped_column(String(16))
+    close_reason: Mapped[str | None] = mapped_column(CleanString(16))
     # Distinct voters, frozen at close (anonymous ballots are gone by then).
     voters: Mapped[int | None] = mapped_column(Integer)
     results_message_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -62,8 +61,8 @@ class PollOption(Base):
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     guild_id: Mapped[int] = mapped_column(Snowflake)
     position: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(80))
-    emoji: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(CleanString(80))
+    emoji: Mapped[str] = mapped_column(CleanString(100))
     final_votes: Mapped[int | None] = mapped_column(Integer)
 
 
