@@ -339,6 +339,30 @@ async def test_finding_polls_is_scoped_by_guild(db: Database) -> None:
     assert choices == [(view.id, "Q?", True)]
 
 
+async def test_a_poll_is_found_by_a_message_link_whatever_the_size_of_its_numbers(db: Database) -> None:
+    """A link ends with a snowflake: never compared with the INTEGER id column (PostgreSQL refuses that)."""
+    view = await new_poll(db)
+    snowflake = 1_312_345_678_901_234_567
+    async with db.transaction() as session:
+        await service.attach_message(session, view.id, snowflake)
+    async with db.transaction() as session:
+        link = f"https://discord.com/channels/{GUILD}/1312345678901234000/{snowflake}"
+        assert (await service.find_poll(session, guild_id=GUILD, text=link, channel_id=None)).id == view.id
+        padded = f"#{view.id:020d}"
+        assert (await service.find_poll(session, guild_id=GUILD, text=padded, channel_id=None)).id == view.id
+        for unknown in (
+            f"https://discord.com/channels/{GUILD}/5/{snowflake + 1}",
+            str(2**31),
+            str(2**63 - 1),
+            str(2**63),
+            str(2**64),
+            "9" * 5000,
+            "٣",  # an Arabic-Indic three: not a poll number
+        ):
+            with pytest.raises(rules.PollNotFoundError):
+                await service.find_poll(session, guild_id=GUILD, text=unknown, channel_id=None, open_only=True)
+
+
 async def test_writer_keeps_events_in_order_across_concurrent_submitters(db: Database) -> None:
     view = await new_poll(db)
     a, b, _ = (option.id for option in view.options)

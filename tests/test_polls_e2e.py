@@ -397,6 +397,28 @@ async def test_export_gives_counts_and_one_row_per_vote(discord: Emulator, agora
     ]
 
 
+async def test_results_export_and_close_take_the_poll_message_link(discord: Emulator, agora: AgoraHarness) -> None:
+    """A message link ends with a snowflake, far beyond the poll id column's range (PostgreSQL refused to compare)."""
+    hana = await host(discord)
+    channel = discord.guild.channel("general")
+    message = await create(hana, channel)
+    other = await discord.create_channel(discord.guild, "elsewhere")
+    alice = await discord.member("alice")
+    await alice.react(message, B)
+    link = f"https://discord.com/channels/{discord.guild.id}/{channel.id}/{message.id}"
+
+    results = await alice.slash("poll results", poll=link, in_channel=other)
+    assert results.original is not None and "**1**" in results.original.embeds[0]["description"]
+    export = await hana.slash("poll export", poll=link, in_channel=other)
+    await answer(discord, export)
+    assert export.followups[0].attachments[0].filename.endswith("-results.csv")
+    closed = await hana.slash("poll close", poll=link, in_channel=other)
+    assert (await answer(discord, closed)).startswith("✅")
+    for unknown in (f"{link}1", str(2**63), "9" * 3000):
+        refused = await hana.slash("poll results", poll=unknown)
+        assert refused.content.startswith("I found no such poll in this server.")
+
+
 # --- nothing lost ---------------------------------------------------------------------------------------------
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, delete, distinct, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, distinct, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
+from models.base import BIGINT_MAX, INTEGER_MAX
 from models.polls.rules import (
     Outcome,
     PollDraft,
@@ -192,10 +193,9 @@ async def find_poll(
     query = select(Poll.id).where(Poll.guild_id == guild_id)
     if open_only:
         query = query.where(Poll.closed_at.is_(None))
-    numbers = re.findall(r"\d+", text or "")
+    numbers = re.findall(r"[0-9]+", text or "")
     if numbers:
-        number = int(numbers[-1])
-        query = query.where((Poll.id == number) | (Poll.message_id == number))
+        query = query.where(_named_by(numbers[-1]))
     elif text and text.strip():
         raise PollNotFoundError()
     else:
@@ -381,6 +381,25 @@ async def mark_results_posted(session: AsyncSession, poll_id: int, message_id: i
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _named_by(digits: str) -> ColumnElement[bool]:
+    """The poll whose id or message id is `digits`, compared only with a column that can hold that number.
+
+    A message link ends with a snowflake, too large for the INTEGER `polls.id`: PostgreSQL refuses such a comparison
+    (it does not answer "no"), and no driver binds a number beyond BIGINT. The id column stays INTEGER: Agora's own
+    row numbers never come near its limit, and every snowflake column is BIGINT.
+    """
+    significant = digits.lstrip("0") or "0"
+    number = int(significant) if len(significant) <= len(str(BIGINT_MAX)) else BIGINT_MAX + 1
+    matches = []
+    if number <= INTEGER_MAX:
+        matches.append(Poll.id == number)
+    if number <= BIGINT_MAX:
+        matches.append(Poll.message_id == number)
+    if not matches:
+        raise PollNotFoundError()
+    return or_(*matches)
 
 
 def _view(poll: Poll, options: list[PollOption]) -> PollView:
