@@ -123,6 +123,26 @@ def test_bad_closing_dates() -> None:
         rules.parse_closing("60w", now=NOW, zone=PARIS)
 
 
+@pytest.mark.parametrize("text", ["99999999999d", "9" * 100 + "w", "999999999d 24h", "1w 99999999999999999999m"])
+def test_a_duration_longer_than_time_itself_is_too_far_not_a_crash(text: str) -> None:
+    with pytest.raises(rules.ClosingTooFarError):
+        rules.parse_closing(text, now=NOW, zone=PARIS)
+    assert rules.parse_duration(text) == timedelta.max
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Europe/Paris", "America/Adak"])
+def test_dates_at_the_ends_of_the_calendar_are_past_or_too_far(zone: str) -> None:
+    with pytest.raises(rules.ClosingInPastError) as raised:
+        rules.parse_closing("0001-01-01 00:00", now=NOW, zone=ZoneInfo(zone))
+    assert str(raised.value.params["when"]).startswith("<t:-62135")
+    with pytest.raises(rules.ClosingInPastError):
+        rules.parse_closing("01/01/0001", now=NOW, zone=ZoneInfo(zone))
+    with pytest.raises(rules.ClosingTooFarError):
+        rules.parse_closing("9999-12-31 23:59", now=NOW, zone=ZoneInfo(zone))
+    with pytest.raises(rules.ClosingTooFarError):
+        rules.parse_closing("31/12/9999", now=NOW, zone=ZoneInfo(zone))
+
+
 def test_choice_rule() -> None:
     assert rules.choice_rule(False, None, 4) == (False, None)
     assert rules.choice_rule(True, None, 4) == (True, None)

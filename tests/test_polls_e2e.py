@@ -555,6 +555,9 @@ async def test_a_poll_message_deleted_while_offline_closes_on_start(discord: Emu
         ({"duration": "2020-01-01 10:00"}, "Cette heure de clôture (<t:1577869200:F>) est déjà passée"),
         ({"duration": "next tuesday"}, "Je n'ai pas compris « next tuesday » comme heure de clôture."),
         ({"options": "<:party:123456789012345678> Party; Other"}, "Je ne peux pas utiliser l'emoji <:party:"),
+        ({"duration": "99999999999d"}, "au plus 366 jours"),
+        ({"duration": "0001-01-01 00:00"}, "est déjà passée"),
+        ({"duration": "9999-12-31 23:59"}, "au plus 366 jours"),
     ],
 )
 async def test_bad_input_gets_a_localized_ephemeral_reply(

@@ -25,6 +25,7 @@ QUESTION_MAX = 300
 OPTION_MAX = 80
 EMOJI_MAX = 100
 MAX_OPEN = timedelta(days=366)
+MINUTE = timedelta(minutes=1)
 BAR_WIDTH = 12
 # 🇦 … 🇹: one regional indicator per possible option.
 LETTERS = tuple(chr(0x1F1E6 + index) for index in range(MAX_OPTIONS))
@@ -240,17 +241,25 @@ def check_question(text: str) -> str:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """ "2h", "3d", "1w", "90m", "1h30m", "2 jours" → a duration; None when `text` is not written as one."""
+    """ "2h", "3d", "1w", "90m", "1h30m", "2 jours" → a duration; None when `text` is not written as one.
+
+    A duration longer than a `timedelta` can hold ("99999999999d") reads as `timedelta.max`: still too long, never
+    an overflow.
+    """
     cleaned = text.strip().lower()
     if not DURATION_TEXT.match(cleaned):
         return None
-    total = timedelta()
-    for amount, unit in DURATION_PART.findall(cleaned):
-        step = UNITS.get(unit)
-        if step is None:
-            return None
-        total += int(amount) * step
-    return total
+    parts = DURATION_PART.findall(cleaned)
+    if any(unit not in UNITS for _, unit in parts):
+        return None
+    longest = timedelta.max // MINUTE
+    minutes = 0
+    for amount, unit in parts:
+        digits = amount.lstrip("0") or "0"
+        if len(digits) > len(str(longest)):
+            return timedelta.max
+        minutes += int(digits) * (UNITS[unit] // MINUTE)
+    return timedelta(minutes=minutes) if minutes <= longest else timedelta.max
 
 
 def parse_local_date(text: str, zone: ZoneInfo) -> datetime | None:
@@ -274,19 +283,21 @@ def parse_closing(text: str | None, *, now: datetime, zone: ZoneInfo) -> datetim
     """When the poll closes (aware UTC), from a duration or a local date; None for a poll closed by hand."""
     if text is None or not text.strip():
         return None
+    moment: datetime | None = None
     duration = parse_duration(text)
-    if duration is not None:
-        closes_at = now + duration
-    else:
-        local = parse_local_date(text, zone)
-        if local is None:
+    if duration is None:
+        moment = parse_local_date(text, zone)
+        if moment is None:
             raise ClosingUnparseableError(value=text.strip()[:100])
-        closes_at = local.astimezone(now.tzinfo)
-    closes_at = closes_at.replace(microsecond=0)
+        # Subtracting aware datetimes cannot overflow; converting 0001-01-01 or 9999-12-31 to UTC can.
+        duration = moment - now
+    if duration > MAX_OPEN:
+        raise ClosingTooFarError(days=MAX_OPEN.days)
+    if duration <= timedelta(0):
+        raise ClosingInPastError(when=discord_time(moment or now))
+    closes_at = (now + duration).replace(microsecond=0)
     if closes_at <= now:
         raise ClosingInPastError(when=discord_time(closes_at))
-    if closes_at - now > MAX_OPEN:
-        raise ClosingTooFarError(days=MAX_OPEN.days)
     return closes_at
 
 
