@@ -331,7 +331,8 @@ class Onboarding(
 
     async def open_path(self, interaction: discord.Interaction, guild_id: int) -> None:
         guild, member = await welcome.member_of(self.bot, guild_id, interaction.user.id)
-        async with self.bot.db.transaction() as session:
+        # After the join handler (which holds this lock while it records and greets a newcomer), never beside it.
+        async with self.member_lock(member.id), self.bot.db.transaction() as session:
             await service.start(session, guild.id, member.id, now=utcnow())
         screen = await self.screen(guild, member.id, await language_for(interaction))
         await send_ephemeral(interaction, **screen.to_send())

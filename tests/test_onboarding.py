@@ -3,6 +3,7 @@ emulator — greeting, conduct, every question type, resuming, reminders, host r
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -23,8 +24,8 @@ from models.onboarding.rules import AnswerState, FirstStep, Stage
 from models.onboarding.tables import OnboardingMember
 from models.scheduling import ScheduledJob
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator.state import Interaction, Message
+from tests.emulator import Emulator, MemberDriver, payloads
+from tests.emulator.state import Interaction, Member, Message
 from tests.support.welcome import (
     greeting_of,
     last,
@@ -519,3 +520,28 @@ async def test_members_who_joined_or_left_while_offline_are_caught_up(discord: E
 def last_ephemeral(member: MemberDriver) -> Message:
     found = [i.original for i in member.emulator.state.interactions.values() if i.user_id == member.id and i.original]
     return found[-1]
+
+
+async def test_newcomers_who_start_the_moment_they_join_are_greeted_and_get_their_path(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    """The join event and `/onboarding start` race for the member's row: the command waits for the join's lock."""
+    server = await set_up(discord, agora.bot.db)
+    guild = discord.guild
+
+    async def join_and_start(name: str) -> tuple[MemberDriver, Interaction]:
+        member = Member(user=discord.state.add_user(name), guild_id=guild.id)
+        guild.members[member.id] = member
+        discord.core.gateway.dispatch("GUILD_MEMBER_ADD", payloads.member(member) | {"guild_id": str(guild.id)})
+        newcomer = MemberDriver(discord, member)
+        return newcomer, await newcomer.slash("onboarding start")  # sent at once, without waiting for the join
+
+    started = await asyncio.gather(*(join_and_start(f"quick{number}") for number in range(12)))
+    for newcomer, reply in started:
+        assert "Question 1 of 6" in reply.content, reply.content
+        await greeting_of(server.welcome, newcomer)
+    async with agora.bot.db.transaction() as session:
+        rows = list(await session.scalars(select(OnboardingMember).where(OnboardingMember.started_at.is_not(None))))
+    assert sorted(row.member_id for row in rows) == sorted(newcomer.id for newcomer, _ in started)
+    assert all(row.greeted_at is not None and row.started_at is not None for row in rows)
+    assert all(row.greeted_at <= row.started_at for row in rows if row.greeted_at and row.started_at)

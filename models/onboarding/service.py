@@ -184,11 +184,14 @@ async def progress(session: AsyncSession, questions: Sequence[Question], guild_i
 
 
 async def start(session: AsyncSession, guild_id: int, member_id: int, *, now: datetime) -> OnboardingMember:
-    """The member opened the path; a member from before Agora gets a row here, counted as joining now."""
+    """The member opened the path; a member from before Agora gets a row here, counted as joining now.
+
+    Inserts only when no row exists: the join event of a member who starts at once may be writing the same row.
+    """
     path = await get_path(session, guild_id, member_id)
     if path is None:
-        path = OnboardingMember(guild_id=guild_id, member_id=member_id, joined_at=now)
-        session.add(path)
+        await insert_or_ignore(session, OnboardingMember, guild_id=guild_id, member_id=member_id, joined_at=now)
+        path = await session.get_one(OnboardingMember, (guild_id, member_id))
     if path.started_at is None:
         path.started_at = now
     await session.flush()
