@@ -20,6 +20,7 @@ from models.base import utcnow
 from models.profiles import Profile, ProfileText
 
 EDIT_PREFIX = "agora:profile:edit:"
+MESSAGE_MAX = 2000  # characters in a Discord message
 FIELDS = (
     ("skills_to_learn", discord.TextStyle.short, 400),
     ("skills_to_share", discord.TextStyle.short, 400),
@@ -29,8 +30,8 @@ FIELDS = (
 )
 
 
-def render(profile: Profile | None, name: str, language: str) -> str:
-    """The profile as members read it, in their language."""
+def render(profile: Profile | None, name: str, language: str, limit: int = MESSAGE_MAX) -> str:
+    """The profile as members read it, in their language, in at most `limit` characters (long answers shortened)."""
     if profile is None or profile.is_empty():
         return i18n.t(language, "profiles.show.empty", member=name)
     unset = i18n.t(language, "profiles.show.unset")
@@ -43,12 +44,29 @@ def render(profile: Profile | None, name: str, language: str) -> str:
         "goals": profile.goals or unset,
         "mentor": mentor[profile.mentor],
     }
-    lines = [i18n.t(language, "profiles.show.title", member=name)]
-    lines += [
-        i18n.t(language, "profiles.show.line", field=i18n.t(language, f"profiles.field.{field}"), value=value)
-        for field, value in values.items()
-    ]
-    return "\n".join(lines)
+
+    def text(shown: dict[str, str]) -> str:
+        lines = [i18n.t(language, "profiles.show.title", member=name)]
+        lines += [
+            i18n.t(language, "profiles.show.line", field=i18n.t(language, f"profiles.field.{field}"), value=value)
+            for field, value in shown.items()
+        ]
+        return "\n".join(lines)
+
+    return text(shortened(values, len(text(values)) - limit))
+
+
+def shortened(values: dict[str, str], excess: int) -> dict[str, str]:
+    """The values with `excess` characters fewer, taken from the longest ones (each cut ends with "…")."""
+    values = dict(values)
+    while excess > 0:
+        field = max(values, key=lambda key: len(values[key]))
+        cut = min(excess + 1, len(values[field]) - 1)
+        if cut <= 1:
+            break
+        values[field] = values[field][:-cut] + "…"
+        excess -= cut - 1
+    return values
 
 
 @app_commands.guild_only()
@@ -108,7 +126,8 @@ class Profiles(commands.GroupCog, group_name="profile", group_description="Membe
             profile = await profiles.edit_profile(session, guild_id, member_id, text, now=utcnow())
         language = await language_for(interaction)
         saved = i18n.t(language, "profiles.edit.saved")
-        await send_ephemeral(interaction, f"{saved}\n{render(profile, interaction.user.display_name, language)}")
+        shown = render(profile, interaction.user.display_name, language, MESSAGE_MAX - len(saved) - 1)
+        await send_ephemeral(interaction, f"{saved}\n{shown}")
 
 
 async def setup(bot: Agora) -> None:

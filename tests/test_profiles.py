@@ -99,3 +99,21 @@ async def test_a_bad_time_zone_is_refused_kindly_and_nothing_changes(discord: Em
     assert "n'est pas un fuseau horaire connu" in refused.content
     async with agora.bot.db.transaction() as session:
         assert await profiles.get_profile(session, discord.guild.id, alice.id) is None
+
+
+async def test_the_longest_profile_still_fits_in_one_message(discord: Emulator, agora: AgoraHarness) -> None:
+    """Every field at its limit is more than a Discord message holds: the longest values are shortened to fit."""
+    alice = await discord.member("alice", locale="fr")
+    await alice.slash("profile edit", mentor=True)
+    items = ", ".join(f"{number:02d}" + "é" * 58 for number in range(6))
+    saved = await alice.submit_modal(
+        {"skills_to_learn": items, "skills_to_share": items, "languages": items[:184], "goals": "g" * 1000}
+    )
+    assert saved.content.startswith("✅ Profil enregistré.") and len(saved.content) <= 2000
+    assert "• Compétences à apprendre : 00éé" in saved.content and "…" in saved.content
+    shown = await discord.member("bob")
+    reply = await shown.slash("profile show", member=alice.member)
+    assert reply.content.startswith("**Profile of alice**") and len(reply.content) <= 2000
+    async with agora.bot.db.transaction() as session:
+        profile = await profiles.get_profile(session, discord.guild.id, alice.id)
+    assert profile is not None and profile.goals == "g" * 1000  # only the message is shortened
