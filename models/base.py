@@ -4,7 +4,8 @@ Every text column is `CleanString`/`CleanText` and every JSON column `CleanJSON`
 plain one): PostgreSQL's text cannot hold a NUL character, SQLite's can, and lone surrogates encode on neither. A
 member can type either into any option or form, so the one place that sees every value on its way to the database —
 column values, and the parameters compared with a column (an autocomplete's `icontains`) — cleans it the same way on
-both engines. Cleaning beats refusing here: the character is invisible, and refusing would mean one check per input.
+both engines; assigning to such a column cleans too, so a row in memory reads what was stored. Cleaning beats
+refusing here: the character is invisible, and refusing would mean one check per input.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, Table, Text, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapper
 from sqlalchemy.types import TypeDecorator
 
 # Constraint names must be identical on SQLite and PostgreSQL so that migrations can refer to them.
@@ -89,6 +90,18 @@ class CleanJSON(TypeDecorator[Any]):
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         return clean_json(value)
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _clean_on_assignment(mapper: Mapper[Any], class_: type[Any]) -> None:
+    """Clean values as they are assigned too, so a row in memory reads what the database keeps."""
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, CleanString | CleanJSON) for column in prop.columns):
+            event.listen(getattr(class_, prop.key), "set", _cleaned, retval=True)
+
+
+def _cleaned(target: Any, value: Any, old: Any, initiator: Any) -> Any:
+    return clean_json(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -419,6 +419,18 @@ async def test_results_export_and_close_take_the_poll_message_link(discord: Emul
         assert refused.content.startswith("I found no such poll in this server.")
 
 
+async def test_a_nul_character_is_dropped_from_a_poll_and_from_a_search(discord: Emulator, agora: AgoraHarness) -> None:
+    """PostgreSQL text cannot hold NUL (SQLite can): both databases now keep the poll, without it."""
+    hana = await host(discord)
+    message = await create(hana, discord.guild.channel("general"), question="Lunch\x00 or brunch?", options="a\x00; b")
+    assert "Lunch or brunch?" in description(message)
+    choices = await hana.autocomplete("poll results", poll="brunch\x00")
+    assert choices == [{"name": "Lunch or brunch?", "value": str(poll_id(message, agora))}]
+    async with agora.bot.db.transaction() as session:
+        view = await service.get_view(session, poll_id(message, agora))
+    assert (view.question, [option.label for option in view.options]) == ("Lunch or brunch?", ["a", "b"])
+
+
 # --- nothing lost ---------------------------------------------------------------------------------------------
 
 

@@ -84,17 +84,11 @@ def test_every_text_and_json_column_cleans_what_it_stores() -> None:
 
 async def test_nul_characters_are_dropped_the_same_way_on_both_databases(db: Database) -> None:
     now = utcnow()
+    poll = Poll(guild_id=1, channel_id=2, author_id=3, question="Lunch\x00 or\x00\x00 brunch?", language="en")
+    assert poll.question == "Lunch or brunch?"  # in memory too: what is shown is what is stored
     async with db.transaction() as session:
-        session.add(
-            Poll(
-                guild_id=1,
-                channel_id=2,
-                author_id=3,
-                question="Lunch\x00 or\x00\x00 brunch?",
-                language="en",
-                created_at=now,
-            )
-        )
+        session.add(poll)
+        poll.created_at = now
         session.add(
             Profile(
                 guild_id=1,

@@ -81,16 +81,22 @@ class MemberDriver:
         self, command: str, /, *, focused: str | None = None, in_channel: Channel | None = None, **options: Any
     ) -> list[Json]:
         """Type into an option (the last one given unless `focused` names it); returns the bot's choices."""
+        inter = await self.type_into(command, focused=focused, in_channel=in_channel, **options)
+        return inter.choices
+
+    async def type_into(
+        self, command: str, /, *, focused: str | None = None, in_channel: Channel | None = None, **options: Any
+    ) -> Interaction:
+        """`autocomplete`, returning the whole interaction (its answer, how long it took) rather than the choices."""
         if not options:
             raise DriverError("autocomplete needs the option being typed, e.g. question='te'")
         focused = focused or list(options)[-1]
         channel = self._where(in_channel)
         found = build.find_command(self.emulator.state, channel.guild_id, command)
         data = build.command_data(self.emulator.state, found, command, options, focused=focused)
-        inter = await self.emulator.interact(
+        return await self.emulator.interact(
             self.user, channel, build.AUTOCOMPLETE, data, label=f"autocomplete of /{command} {focused}"
         )
-        return inter.choices
 
     async def user_command(
         self, name: str, target: MemberDriver | Member, *, in_channel: Channel | None = None

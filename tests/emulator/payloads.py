@@ -7,6 +7,7 @@ import re
 from . import permissions
 from .state import (
     DM,
+    VOICE,
     Attachment,
     Channel,
     Command,
@@ -22,6 +23,7 @@ from .state import (
 )
 
 CDN = "https://cdn.discordapp.com"
+STAGE = 13
 
 
 def user(u: User) -> Json:
@@ -99,6 +101,9 @@ def channel(state: State, c: Channel) -> Json:
         {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in c.overwrites
     ]
     data["topic"] = c.topic
+    if c.type in (VOICE, STAGE):
+        # https://discord.com/developers/docs/resources/channel#channel-object (voice: bitrate, user_limit)
+        data.update(bitrate=64000, user_limit=0, rtc_region=None, video_quality_mode=1)
     if c.type == 15:
         data.update(
             available_tags=c.available_tags,
