@@ -10,17 +10,19 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.types import TypeDecorator
 
 import models.registry  # noqa: F401  (imports every table so autogenerate sees them)
-from models.base import Base, UTCDateTime
+from models.base import Base
 
 target_metadata = Base.metadata
 
 
 def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Migrations spell our column types in plain SQLAlchemy, so they never import model code."""
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
+    """Migrations spell our column types (UTCDateTime, CleanString…) in plain SQLAlchemy, so they never import model
+    code: each is its SQL type, as `sa.DateTime(timezone=True)` or `sa.String(length=300)`."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl_instance!r}"
     return False
 
 
