@@ -55,10 +55,12 @@ class Fault:
 
 @dataclass
 class Delay:
-    """Hold the answers to the next `times` calls matching `method` and the glob `path`: REST latency.
+    """Hold the next `times` calls matching `method` and the glob `path` for `seconds`, or until the test sets the
+    `until` event: REST latency.
 
-    The answer says what Discord held when the call arrived; it reaches the bot `seconds` later, or once the test
-    sets the `until` event. Gateway events sent meanwhile reach the bot first, as they do when a REST answer is slow.
+    By default the answer is held (a slow way back): it says what Discord held when the call arrived, and gateway
+    events sent meanwhile reach the bot first. With `request` the call itself is held (a slow way in): Discord
+    handles it only once released, so what happens meanwhile comes before it.
     """
 
     method: str
@@ -66,6 +68,7 @@ class Delay:
     times: int
     seconds: float = 0.0
     until: asyncio.Event | None = None
+    request: bool = False
     hits: int = 0
     holding: int = 0
 
@@ -73,7 +76,7 @@ class Delay:
         return self.hits < self.times and self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
 
     async def hold(self, changed: Callable[[], None]) -> None:
-        """Keep one ready answer back; `holding` counts the answers held right now (tests wait on it)."""
+        """Keep one call or answer back; `holding` counts those held right now (tests wait on it)."""
         self.holding += 1
         changed()
         try:
@@ -103,16 +106,18 @@ class Faults:
         """5xx the next `times` matching calls (discord.py sleeps ≥ 1 s before each retry)."""
         return self._add(Fault(method, path, status, times))
 
-    def delay(self, method: str, path: str, hold: float | asyncio.Event, *, times: int = 1) -> Delay:
+    def delay(
+        self, method: str, path: str, hold: float | asyncio.Event, *, times: int = 1, request: bool = False
+    ) -> Delay:
         """Answer the next `times` matching calls late: after `hold` seconds, or once the event `hold` is set.
 
-        A held event makes a race deterministic: hold the answer, send a gateway event, wait until the bot handled
-        it, then set the event.
+        The answer is held, or with `request` the call before Discord handles it. A held event makes a race
+        deterministic: hold, send a gateway event, wait until the bot handled it, then set the event.
         """
         if isinstance(hold, asyncio.Event):
-            delay = Delay(method, path, times, until=hold)
+            delay = Delay(method, path, times, until=hold, request=request)
         else:
-            delay = Delay(method, path, times, seconds=hold)
+            delay = Delay(method, path, times, seconds=hold, request=request)
         self.delays.append(delay)
         return delay
 

@@ -140,8 +140,10 @@ class Rest:
         journal.changed()
         delay = self.core.faults.take_delay(record.method, record.path)
         try:
+            if delay is not None and delay.request:
+                await delay.hold(journal.changed)
             response = await self._answer(request, record)
-            if delay is not None:
+            if delay is not None and not delay.request:
                 await delay.hold(journal.changed)
         except Exception:
             # An emulator bug: logged at ERROR (so BotRunner fails the test) and answered without a 5xx retry loop.

@@ -73,6 +73,21 @@ async def reactors(reaction: dpy.Reaction, limit: int = 100) -> list[int]:
     return [user.id async for user in reaction.users(limit=limit)]
 
 
+async def test_a_held_call_is_handled_once_released(discord: Emulator, bot: SampleBot) -> None:
+    """With `request`, Discord handles the call only when it is let through: what happens meanwhile comes first."""
+    channel = discord.guild.channel("general")
+    release = asyncio.Event()
+    delay = discord.faults.delay("POST", f"/channels/{channel.id}/messages", release, request=True)
+    sending = asyncio.ensure_future(general(discord, bot).send("slow"))
+    await discord.wait_for(lambda: delay.holding == 1, what="the call held")
+    alice = await discord.member("alice")
+    await alice.say(channel, "first")
+    assert [m.content for m in channel.messages] == ["first"]
+    release.set()
+    assert (await sending).content == "slow"
+    assert [m.content for m in channel.messages] == ["first", "slow"]
+
+
 async def test_a_delay_in_seconds_still_answers(discord: Emulator, bot: SampleBot) -> None:
     delay = discord.faults.delay("POST", "/channels/*/messages", 0.01, times=2)
     for text in ("one", "two", "three"):
