@@ -171,6 +171,64 @@ def test_reconciliation_withdraws_first_then_adds() -> None:
     ]
 
 
+ADD, REMOVE = Action.ADD, Action.REMOVE
+POSITIONS = {10: 0, 11: 1, 12: 2}
+
+# Voter 7's stored choices, what the catch-up's reads saw, the live events that came while it read (in order):
+# the choices it ends with, and the reactions the bot takes back.
+CATCH_UP = {
+    "put back while read: the vote stays": (SINGLE, {10}, set(), [(10, ADD)], {10}, []),
+    "taken off while read: the vote goes": (SINGLE, set(), {10}, [(10, REMOVE)], set(), []),
+    "read after the event: the same": (SINGLE, set(), {10}, [(10, ADD)], {10}, []),
+    "switched while read: the newer wins": (SINGLE, {10}, {10}, [(11, ADD)], {11}, [10]),
+    "switched offline, back while read": (SINGLE, {10}, {10, 11}, [(10, ADD)], {10}, [11]),
+    "switched offline, back before the read": (SINGLE, {10}, {11}, [(10, ADD)], {10}, [11]),
+    "off and on while read": (SINGLE, {10}, {10}, [(10, REMOVE), (10, ADD)], {10}, []),
+    "no room for a newer choice": (MULTI_TWO, {10, 11}, {11, 12}, [(10, ADD)], {11, 12}, [10]),
+    "room made after a refusal": (MULTI_TWO, {10, 11}, {10, 11, 12}, [(10, REMOVE)], {11}, [12]),
+    "room made and taken again": (
+        MULTI_TWO,
+        {10, 11},
+        {10, 11, 12},
+        [(10, REMOVE), (12, REMOVE), (12, ADD)],
+        {11, 12},
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("poll", "stored", "seen", "live", "ends_with", "taken_back"), list(CATCH_UP.values()), ids=list(CATCH_UP)
+)
+def test_live_events_come_after_the_catch_up_and_win(
+    poll: PollRules,
+    stored: set[int],
+    seen: set[int],
+    live: list[tuple[int, Action]],
+    ends_with: set[int],
+    taken_back: list[int],
+) -> None:
+    reconciled = rules.reconcile_ops(1, {(7, o) for o in stored}, {(7, o) for o in seen}, POSITIONS)
+    ops = rules.catch_up_ops(reconciled, [op(option, action) for option, action in live])
+    assert ops[len(reconciled) :] == [op(option, action) for option, action in live]
+    choices, results = frozenset(stored), []
+    for vote in ops:  # what the single writer does with them, in order
+        outcome = decide(choices, vote, poll)
+        choices = outcome.choices
+        results.append((vote, outcome))
+    assert choices == ends_with
+    assert rules.reactions_to_take_back(results) == [(1, 7, option) for option in taken_back]
+
+
+def test_a_reaction_chosen_again_in_the_same_batch_is_not_taken_back() -> None:
+    switch = decide(frozenset({10}), op(11), SINGLE)  # 10 replaced by 11 …
+    back = decide(switch.choices, op(10), SINGLE)  # … and chosen again: only 11 goes
+    other = VoteOp(1, 8, 12, ADD)
+    refused = decide(frozenset({10, 11}), other, MULTI_TWO)
+    results = [(op(11), switch), (op(10), back), (other, refused), (other, refused)]
+    assert rules.reactions_to_take_back(results) == [(1, 7, 11), (1, 8, 12)]
+
+
 def test_ballot_ids_are_stable_per_poll_and_differ_between_polls() -> None:
     assert rules.ballot_id(b"k" * 32, 42) == rules.ballot_id(b"k" * 32, 42)
     assert rules.ballot_id(b"k" * 32, 42) != rules.ballot_id(b"j" * 32, 42)
