@@ -220,8 +220,8 @@ async def poll_choices(
 
 
 async def open_refs(session: AsyncSession) -> list[PollRef]:
-    """Every open poll, for the reaction handler's in-memory index (loaded at start)."""
-    polls = list(await session.scalars(select(Poll).where(Poll.closed_at.is_(None))))
+    """Every open poll, oldest first, for the reaction handler's in-memory index (loaded at start)."""
+    polls = list(await session.scalars(select(Poll).where(Poll.closed_at.is_(None)).order_by(Poll.id)))
     return await _refs(session, polls)
 
 
