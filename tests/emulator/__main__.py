@@ -16,6 +16,7 @@ import logging
 from . import permissions as perms
 from .console import Console
 from .driver import Emulator
+from .gateway import HEARTBEAT_INTERVAL
 
 
 async def populate(discord: Emulator) -> None:
@@ -31,8 +32,8 @@ async def populate(discord: Emulator) -> None:
     await discord.member("carol", dms_open=False)
 
 
-async def serve(host: str, port: int) -> None:
-    async with Emulator(host=host, port=port) as discord:
+async def serve(host: str, port: int, heartbeat_interval: float) -> None:
+    async with Emulator(host=host, port=port, heartbeat_interval=heartbeat_interval) as discord:
         await populate(discord)
         print(f"REST base (discord.http.Route.BASE):            {discord.http_url}", flush=True)
         print(f"Gateway (DiscordWebSocket.DEFAULT_GATEWAY):      {discord.gateway_url}", flush=True)
@@ -52,10 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--heartbeat-interval", type=float, default=HEARTBEAT_INTERVAL, help="seconds, sent in HELLO")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.host, args.port, args.heartbeat_interval))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from . import interactions as build
 from . import payloads, routes_app, routes_guilds, routes_interactions, routes_messages, seed
 from .core import Core
 from .faults import Faults
-from .gateway import Gateway
+from .gateway import HEARTBEAT_INTERVAL, Gateway
 from .interactions import DriverError
 from .journal import Journal, Rejection, RestRequest, Violation
 from .members import MemberDriver
@@ -49,7 +49,8 @@ def _routes() -> RouteTable:
 class Emulator:
     """A local Discord: REST under /api/v10, the gateway at /gateway, and a driver for tests.
 
-    `interaction_deadline` is Discord's 3-second rule; tests of that rule shorten it.
+    `interaction_deadline` is Discord's 3-second rule; tests of that rule shorten it. `heartbeat_interval`
+    (seconds) is what HELLO announces; tests of heartbeats shorten it.
     """
 
     def __init__(
@@ -58,13 +59,14 @@ class Emulator:
         token: str = DEFAULT_TOKEN,
         interaction_deadline: float = 3.0,
         openapi: bool = True,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.host, self.port = host, port
         state = seed.new_state()
         self.guild: Guild = seed.add_guild(state)
-        gateway = Gateway(state, token, lambda: self.gateway_url)
+        gateway = Gateway(state, token, lambda: self.gateway_url, heartbeat_interval=heartbeat_interval)
         self.core = Core(
             state,
             gateway,
