@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+from . import openapi
 from . import permissions as perms
 from .console import Console
 from .driver import Emulator
@@ -33,6 +34,7 @@ async def populate(discord: Emulator) -> None:
 
 
 async def serve(host: str, port: int, heartbeat_interval: float) -> None:
+    openapi.load()  # now rather than on the bot's first request: its notice, if any, comes before the banner
     async with Emulator(host=host, port=port, heartbeat_interval=heartbeat_interval) as discord:
         await populate(discord)
         print(f"REST base (discord.http.Route.BASE):            {discord.http_url}", flush=True)
