@@ -238,6 +238,13 @@ class Emulator:
         """`member()` in an explicit guild."""
         return await self.member(name, guild=guild, **options)
 
+    async def rejoin(self, guild: Guild, user: User) -> MemberDriver:
+        """A user who left comes back (same account, no roles); dispatches GUILD_MEMBER_ADD."""
+        member = Member(user=user, guild_id=guild.id)
+        guild.members[user.id] = member
+        await self._announce("GUILD_MEMBER_ADD", payloads.member(member) | {"guild_id": str(guild.id)})
+        return MemberDriver(self, member)
+
     async def leave(self, guild: Guild, member: MemberDriver | Member) -> None:
         """Remove a member; dispatches GUILD_MEMBER_REMOVE."""
         target = member.member if isinstance(member, MemberDriver) else member
