@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yarl
 
 from bot.config import Settings
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator
 from tests.emulator.__main__ import populate
 from tests.emulator.console import Console
-from tests.emulator.tests.helpers import Sandbox, sandbox
+from tests.emulator.tests.helpers import REPOSITORY, Sandbox, sandbox
 from tests.support.welcome import with_welcome
 
 BLOCK_JSONSCHEMA = "import sys\nsys.modules['jsonschema'] = None  # as after `pip install -e .`: no dev extras"
@@ -122,3 +125,34 @@ async def test_a_poll_and_its_reactions_as_members_see_them(
     shown = await console.run(f"show {handle}")
     assert "  ┃ 📊 Poll  [#" in shown and "  ┃ 🇦 Pizza" in shown and "  ┃ — Vote by reacting" in shown
     assert "  🇦 3  🇧 1" in shown  # Agora's own reactions and two members'
+
+
+async def test_a_port_in_use_is_reported_in_one_line() -> None:
+    async with sandbox() as box:
+        port = str(yarl.URL(box.http_url).port)
+        second = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.emulator",
+            "--port",
+            port,
+            cwd=REPOSITORY,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, errors = await asyncio.wait_for(second.communicate(), 30)
+    assert second.returncode == 1
+    assert errors.decode().strip() == (
+        f"cannot serve on 127.0.0.1:{port}: Address already in use (another sandbox running? choose one with --port)"
+    )
+
+
+async def test_a_sandbox_restarted_at_once_gets_its_port_back() -> None:
+    """Stopping the sandbox closes the bot's connections from its side, which leaves them in TIME_WAIT a while."""
+    async with aiohttp.ClientSession() as session, sandbox() as first:
+        port = str(yarl.URL(first.http_url).port)
+        async with session.get(f"{first.http_url}/gateway") as response:  # a kept-alive connection
+            assert response.status == 401  # no token: any answer will do
+    async with sandbox("--port", port) as second:
+        assert yarl.URL(second.http_url).port == int(port)

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 
 from . import openapi
 from . import permissions as perms
@@ -35,7 +36,12 @@ async def populate(discord: Emulator) -> None:
 
 async def serve(host: str, port: int, heartbeat_interval: float) -> None:
     openapi.load()  # now rather than on the bot's first request: its notice, if any, comes before the banner
-    async with Emulator(host=host, port=port, heartbeat_interval=heartbeat_interval) as discord:
+    discord = Emulator(host=host, port=port, heartbeat_interval=heartbeat_interval)
+    try:
+        await discord.start()
+    except OSError as error:  # the port is taken: one line, not a traceback
+        sys.exit(f"cannot serve on {host}:{port}: {error.strerror} (another sandbox running? choose one with --port)")
+    try:
         await populate(discord)
         print(f"REST base (discord.http.Route.BASE):            {discord.http_url}", flush=True)
         print(f"Gateway (DiscordWebSocket.DEFAULT_GATEWAY):      {discord.gateway_url}", flush=True)
@@ -49,6 +55,8 @@ async def serve(host: str, port: int, heartbeat_interval: float) -> None:
             flush=True,
         )
         await Console(discord).loop()
+    finally:
+        await discord.stop()
 
 
 def main() -> None:

@@ -92,6 +92,8 @@ class Emulator:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A sandbox restarted at once must not wait for its previous connections' TIME_WAIT to end.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
