@@ -76,8 +76,24 @@ async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
     return settings
 
 
-def effective_locale(settings: GuildSettings | None, defaults: Defaults) -> str:
-    return (settings.locale if settings else None) or defaults.locale
+class LanguageSource(StrEnum):
+    """Why a guild's language is what it is (`/agora show` says it)."""
+
+    HOST = "host"  # a host chose it with /agora language
+    DISCORD = "discord"  # the server's language in Discord, when Agora speaks it
+    DEFAULT = "default"  # the deployment's locale.default
+
+
+def decide_language(
+    settings: GuildSettings | None, discord_language: str | None, default: str
+) -> tuple[str, LanguageSource]:
+    """The language of Agora's posts in a guild, and why: the host's choice, else the server's Discord language
+    (already mapped to one of ours, or None), else the deployment default. The one place that decides it."""
+    if settings is not None and settings.locale:
+        return settings.locale, LanguageSource.HOST
+    if discord_language in SUPPORTED_LOCALES:
+        return discord_language, LanguageSource.DISCORD
+    return default, LanguageSource.DEFAULT
 
 
 def effective_timezone(settings: GuildSettings | None, defaults: Defaults) -> ZoneInfo:

@@ -518,3 +518,15 @@ async def test_members_who_joined_or_left_while_offline_are_caught_up(discord: E
 def last_ephemeral(member: MemberDriver) -> Message:
     found = [i.original for i in member.emulator.state.interactions.values() if i.user_id == member.id and i.original]
     return found[-1]
+
+
+async def test_greeting_follows_the_server_language_in_discord_when_no_host_chose_one(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    discord.guild.preferred_locale = "fr"  # the deployment default is English in these tests
+    await agora.restart()  # the bot learns the server's language when the guild arrives
+    server = await set_up(discord, agora.bot.db)
+    await slash(server.host, "conduct publish")
+    alice = await discord.member("alice")
+    greeting = await greeting_of(server.welcome, alice)
+    assert greeting.content.startswith(f"👋 Bienvenue {alice.mention} sur **{discord.guild.name}** !")
