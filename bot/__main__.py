@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -44,6 +45,7 @@ async def run(settings: Settings) -> int:
     token = load_token()
     setup_logging(settings.logging.level, token.get_secret_value())
     async with Agora(settings) as bot:
+        stop_on_signals(bot)
         try:
             await bot.start(token.get_secret_value())
         except discord.LoginFailure:
@@ -58,6 +60,14 @@ async def run(settings: Settings) -> int:
                 "Gateway Intents)"
             ) from None
     return 0
+
+
+def stop_on_signals(bot: discord.Client) -> None:
+    """SIGTERM (`docker stop`, systemd) and Ctrl+C close the bot cleanly instead of killing it mid-write."""
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []  # keeps the task referenced; the CLI's `async with` awaits the close
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, lambda: closing.append(loop.create_task(bot.close())))
 
 
 async def migrate(settings: Settings) -> int:

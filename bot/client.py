@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 import discord
@@ -40,7 +41,10 @@ class Agora(commands.Bot):
     db: Database
     scheduler: Scheduler
 
-    def __init__(self, settings: Settings, *, cogs: Sequence[str] = COGS, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self, settings: Settings, *, cogs: Sequence[str] = COGS, guild_ready_timeout: float | None = None
+    ) -> None:
+        """`guild_ready_timeout` overrides `discord.ready_timeout` (tests shorten it)."""
         chosen = intents()
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -52,12 +56,13 @@ class Agora(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.from_intents(chosen),
             chunk_guilds_at_startup=False,
             max_messages=None,
-            guild_ready_timeout=guild_ready_timeout,
+            guild_ready_timeout=settings.discord.ready_timeout if guild_ready_timeout is None else guild_ready_timeout,
         )
         self.settings = settings
         self.cog_modules = tuple(cogs)
         self._catching_up = False
         self.caught_up = asyncio.Event()
+        self._shutdown: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         # The only patching of discord.py: where Discord is (a REST proxy, or the local emulator in tests).
@@ -110,12 +115,32 @@ class Agora(commands.Bot):
                 except Exception:
                     log.exception("reconciling %s failed; continuing", type(cog).__name__)
         await self.scheduler.start()
-        log.info("ready as %s in %d guild(s)", self.user and self.user.id, len(self.guilds))
+        log.info("ready as %s in %d guild(s)", self.identity, len(self.guilds))
         self.caught_up.set()
 
+    @property
+    def identity(self) -> str:
+        """`name#id` of the bot's account, as operators find it in the Developer Portal."""
+        return f"{self.user.name}#{self.user.id}" if self.user else "(not logged in)"
+
     async def close(self) -> None:
+        """Stop the scheduled jobs, leave the gateway, close the database. Every caller (a signal, the CLI's
+        `async with`, discord.py itself) awaits the same shutdown, which runs once and says so in one log line."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.get_running_loop().create_task(self._shut_down(), name="agora-shutdown")
+        await self._shutdown
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        # discord.py's own exit awaits only its connection's close when that began first (e.g. on a signal).
+        await self.close()
+
+    async def _shut_down(self) -> None:
         if hasattr(self, "scheduler"):
             await self.scheduler.shutdown()
         await super().close()
         if hasattr(self, "db"):
             await self.db.dispose()
+        if self.user is not None:
+            log.info("stopped as %s: disconnected, scheduled jobs stopped, database closed", self.identity)

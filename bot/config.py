@@ -79,6 +79,8 @@ class DiscordSettings(Section):
     sync_guilds: list[int] = Field(default_factory=list)
     api_base: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
+    # Seconds discord.py waits after the last server arrives before it calls the bot ready (its own default: 2).
+    ready_timeout: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("api_base")
     @classmethod

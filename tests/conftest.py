@@ -85,7 +85,8 @@ def agora_settings(discord: Emulator, database_url: str) -> Settings:
     return Settings(
         database=DatabaseSettings(url=database_url),
         locale=LocaleSettings(default="en", timezone="Europe/Paris"),
-        discord=DiscordSettings(api_base=discord.http_url, gateway_url=discord.gateway_url),
+        # discord.py's wait for more servers after the last one arrived: the emulator sends its one guild at once.
+        discord=DiscordSettings(api_base=discord.http_url, gateway_url=discord.gateway_url, ready_timeout=0.05),
     )
 
 
@@ -104,7 +105,7 @@ async def agora(run_bot: RunBot, agora_settings: Settings, agora_cogs: Sequence[
     from cogs import COGS
 
     def build() -> Agora:
-        return Agora(agora_settings, cogs=(*COGS, *agora_cogs), guild_ready_timeout=0.05)
+        return Agora(agora_settings, cogs=(*COGS, *agora_cogs))
 
     runner = await run_bot(build, wait_for_sync=True)
     harness = AgoraHarness(runner, agora_settings, agora_cogs)

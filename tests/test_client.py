@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from bot.config import DiscordSettings, Settings
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator
 
@@ -120,3 +128,83 @@ async def test_default_allowed_mentions_forbid_everyone_and_roles(agora: AgoraHa
     mentions = agora.bot.allowed_mentions
     assert mentions is not None
     assert mentions.to_dict()["parse"] == ["users"]
+
+
+LOADS_THE_BOT = """
+import asyncio, sys
+from bot.client import Agora
+from bot.config import DatabaseSettings, Settings
+
+async def main() -> None:
+    bot = Agora(Settings(database=DatabaseSettings(url=sys.argv[1])))
+    await bot.prepare(migrate=True)
+    await bot.close()
+
+asyncio.run(main())
+print(sorted({name.split(".")[0] for name in sys.modules} & {"matplotlib", "numpy", "PIL"}))
+"""
+
+
+def test_loading_the_bot_does_not_import_the_chart_libraries(database_url: str) -> None:
+    """matplotlib costs about a second and 50 MB at start; only a closing poll or a host's report needs it."""
+    result = subprocess.run(  # noqa: S603  (our own code, fixed arguments)
+        [sys.executable, "-c", LOADS_THE_BOT, database_url], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def bot_environment(discord: Emulator, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a real `python -m bot` process aimed at the emulator (nothing inherited from ours)."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AGORA_", "DISCORD_"))}
+    environment.update(
+        AGORA_DATABASE__URL=database_url,
+        AGORA_DISCORD__API_BASE=discord.http_url,
+        AGORA_DISCORD__GATEWAY_URL=discord.gateway_url,
+        DISCORD_TOKEN=discord.token,
+        **extra,
+    )
+    return environment
+
+
+async def next_line_with(stream: asyncio.StreamReader, text: str, seen: list[str]) -> str:
+    """Read the bot's log until a line contains `text` (the process's own signal that it got there)."""
+    while True:
+        line = (await asyncio.wait_for(stream.readline(), timeout=60)).decode()
+        if not line:
+            raise AssertionError(f"the bot exited before logging {text!r}:\n{''.join(seen)}")
+        seen.append(line)
+        if text in line:
+            return line
+
+
+async def test_the_bot_process_says_who_it_is_when_ready_and_stops_cleanly_on_sigterm(
+    discord: Emulator, database_url: str, tmp_path: Path
+) -> None:
+    environment = bot_environment(discord, database_url, AGORA_DISCORD__READY_TIMEOUT="0.05")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        ready = await next_line_with(process.stderr, "ready as", seen)
+        me = discord.bot
+        assert f"ready as {me.username}#{me.id} in 1 guild(s)" in ready
+        process.send_signal(signal.SIGTERM)
+        stopped = await next_line_with(process.stderr, "stopped as", seen)
+        assert f"stopped as {me.username}#{me.id}" in stopped
+        assert await asyncio.wait_for(process.wait(), timeout=60) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert not [line for line in seen if " ERROR " in line or "Traceback" in line], "".join(seen)
+
+
+def test_ready_timeout_is_a_checked_setting() -> None:
+    assert Settings().discord.ready_timeout == 2.0
+    with pytest.raises(ValidationError, match="greater than 0"):
+        DiscordSettings(ready_timeout=0)
+    with pytest.raises(ValidationError, match="less than or equal to 60"):
+        DiscordSettings(ready_timeout=600)
