@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import discord
 import yarl
@@ -19,6 +19,8 @@ from bot.scheduler import Scheduler
 from bot.translator import CommandTranslator
 from bot.tree import AgoraTree
 from cogs import COGS
+from models import command_sync
+from models.base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,15 @@ class Agora(commands.Bot):
     scheduler: Scheduler
 
     def __init__(
-        self, settings: Settings, *, cogs: Sequence[str] = COGS, guild_ready_timeout: float | None = None
+        self,
+        settings: Settings,
+        *,
+        cogs: Sequence[str] = COGS,
+        guild_ready_timeout: float | None = None,
+        force_sync: bool = False,
     ) -> None:
-        """`guild_ready_timeout` overrides `discord.ready_timeout` (tests shorten it)."""
+        """`guild_ready_timeout` overrides `discord.ready_timeout` (tests shorten it); `force_sync` syncs the
+        commands at login even when they did not change."""
         chosen = intents()
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -59,6 +67,8 @@ class Agora(commands.Bot):
             guild_ready_timeout=settings.discord.ready_timeout if guild_ready_timeout is None else guild_ready_timeout,
         )
         self.settings = settings
+        self.force_sync = force_sync
+        self.synced: dict[str, int] = {}  # what this start synced: commands per scope
         self.cog_modules = tuple(cogs)
         self._catching_up = False
         self.caught_up = asyncio.Event()
@@ -80,6 +90,8 @@ class Agora(commands.Bot):
         await self.tree.set_translator(CommandTranslator())
         for module in self.cog_modules:
             await self.load_extension(module)
+        for guild_id in self.settings.discord.sync_guilds:
+            self.tree.copy_global_to(guild=discord.Object(guild_id))
 
     async def setup_hook(self) -> None:
         await self.prepare(migrate=self.settings.database.migrate_on_start)
@@ -89,19 +101,49 @@ class Agora(commands.Bot):
                 f"database.url: {len(pending)} migration(s) pending; run `python -m bot migrate` "
                 "or set database.migrate_on_start = true"
             )
-        await self.sync_commands()
+        self.synced = await self.sync_commands(force=self.force_sync)
 
-    async def sync_commands(self) -> None:
+    def sync_scopes(self) -> dict[str, discord.Object | None]:
+        """Where commands are registered: each of `discord.sync_guilds`, or globally when there is none."""
         guild_ids = self.settings.discord.sync_guilds
         if not guild_ids:
-            synced = await self.tree.sync()
-            log.info("synced %d global command(s)", len(synced))
-            return
-        for guild_id in guild_ids:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
+            return {command_sync.GLOBAL_SCOPE: None}
+        return {command_sync.guild_scope(guild_id): discord.Object(guild_id) for guild_id in guild_ids}
+
+    async def command_payloads(self) -> dict[str, list[dict[str, Any]]]:
+        """Per scope, the exact body `CommandTree.sync` sends: each command's dict, localized by the translator."""
+        translator = self.tree.translator
+        payloads: dict[str, list[dict[str, Any]]] = {}
+        for scope, guild in self.sync_scopes().items():
+            commands = self.tree.get_commands(guild=guild)
+            if translator is None:
+                payloads[scope] = [command.to_dict(self.tree) for command in commands]
+            else:
+                payloads[scope] = [await command.get_translated_payload(self.tree, translator) for command in commands]
+        return payloads
+
+    async def sync_commands(self, *, force: bool = False) -> dict[str, int]:
+        """Bulk-overwrite the commands of each scope whose payload changed since its last sync (or all, if `force`).
+
+        Returns how many commands each synced scope now has; unchanged scopes are left alone.
+        """
+        if self.application_id is None:  # known once logged in
+            raise discord.app_commands.MissingApplicationID
+        wanted = await self.command_payloads()
+        async with self.db.transaction() as session:
+            last = await command_sync.synced(session, self.application_id)
+        done: dict[str, int] = {}
+        for scope, guild in self.sync_scopes().items():
+            digest = command_sync.payload_hash(wanted[scope])
+            if not force and last.get(scope) == digest:
+                log.info("commands unchanged since the last sync (%s); `python -m bot sync` forces one", scope)
+                continue
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+            async with self.db.transaction() as session:
+                await command_sync.record_sync(session, self.application_id, scope, digest, now=utcnow())
+            log.info("synced %d command(s) to %s", len(synced), scope)
+            done[scope] = len(synced)
+        return done
 
     async def on_ready(self) -> None:
         """On the first READY only: reconcile what happened while offline, then let scheduled jobs run."""

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot.client import Agora
 from bot.config import DiscordSettings, Settings
+from cogs import COGS
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
+from tests.emulator import Emulator, RunBot
 
 
 @pytest.fixture
@@ -208,3 +210,110 @@ def test_ready_timeout_is_a_checked_setting() -> None:
         DiscordSettings(ready_timeout=0)
     with pytest.raises(ValidationError, match="less than or equal to 60"):
         DiscordSettings(ready_timeout=600)
+
+
+# --- commands are synced only when they changed ----------------------------------------------------------------
+
+
+def command_syncs(discord: Emulator) -> list[str]:
+    """The bulk overwrites of commands Discord accepted (global or per guild), oldest first."""
+    return [
+        request.path
+        for request in discord.requests
+        if request.method == "PUT" and (request.route or "").endswith("/commands") and request.status == 200
+    ]
+
+
+def command_names(discord: Emulator) -> set[str]:
+    return {command["name"] for command in discord.commands()}
+
+
+async def test_a_restart_with_unchanged_commands_does_not_sync_them_again(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    assert len(command_syncs(discord)) == 1  # the first start of a fresh database
+    await agora.restart()
+    await agora.restart()
+    assert len(command_syncs(discord)) == 1
+
+
+async def test_the_hashed_payload_is_exactly_what_discord_received(discord: Emulator, agora: AgoraHarness) -> None:
+    sent = next(request.json for request in discord.requests if request.method == "PUT")
+    payloads = await agora.bot.command_payloads()
+    assert payloads == {"global": sent}
+    assert any("name_localizations" in command and command["name_localizations"] for command in sent)
+
+
+async def test_changed_commands_are_synced_once_at_the_next_start(discord: Emulator, agora: AgoraHarness) -> None:
+    assert "post" in command_names(discord)
+    agora.runner.factory = lambda: Agora(agora.settings, cogs=COGS)  # the next version: without the probe's commands
+    await agora.restart()
+    assert len(command_syncs(discord)) == 2
+    assert "post" not in command_names(discord) and "agora" in command_names(discord)
+    await agora.restart()
+    assert len(command_syncs(discord)) == 2
+
+
+async def test_guild_commands_are_synced_per_guild_and_only_when_changed(
+    discord: Emulator, agora_settings: Settings, run_bot: RunBot
+) -> None:
+    """(The settings come before `run_bot`: its bots stop at teardown before their database goes away.)"""
+    scoped = agora_settings.discord.model_copy(update={"sync_guilds": [discord.guild.id]})
+    settings = agora_settings.model_copy(update={"discord": scoped})
+    runner = await run_bot(lambda: Agora(settings), wait_for_sync=True)
+    assert command_syncs(discord) == [f"/applications/{discord.application_id}/guilds/{discord.guild.id}/commands"]
+    await runner.restart()
+    assert len(command_syncs(discord)) == 1
+
+
+def agora_command(
+    command: str, discord: Emulator, database_url: str, folder: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603  (our own CLI, fixed arguments)
+        [sys.executable, "-m", "bot", command],
+        cwd=folder,
+        env=bot_environment(discord, database_url, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_check_says_whether_the_next_start_will_sync_the_commands(
+    discord: Emulator, agora_settings: Settings, database_url: str, run_bot: RunBot, tmp_path: Path
+) -> None:
+    runner = await run_bot(lambda: Agora(agora_settings, cogs=(*COGS, "tests.support.probe")), wait_for_sync=True)
+    await runner.stop()
+    checked = agora_command("check", discord, database_url, tmp_path)  # the CLI's bot has no probe commands
+    assert checked.returncode == 0, checked.stderr
+    assert "commands (global): sync pending: changed since the last sync, last synced " in checked.stdout
+    runner.factory = lambda: Agora(agora_settings)
+    await runner.start()
+    await runner.stop()
+    checked = agora_command("check", discord, database_url, tmp_path)
+    assert "commands (global): up to date, last synced " in checked.stdout
+    checked = agora_command(
+        "check", discord, database_url, tmp_path, AGORA_DISCORD__SYNC_GUILDS=f"[{discord.guild.id}]"
+    )
+    assert f"commands (guild:{discord.guild.id}): sync pending: never synced from this database" in checked.stdout
+
+
+async def test_sync_command_forces_a_sync_of_unchanged_commands(
+    discord: Emulator, agora_settings: Settings, database_url: str, run_bot: RunBot, tmp_path: Path
+) -> None:
+    runner = await run_bot(lambda: Agora(agora_settings), wait_for_sync=True)
+    await runner.stop()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "sync",
+        cwd=tmp_path,
+        env=bot_environment(discord, database_url),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert f"commands (global): synced {len(discord.commands())} command(s)" in out.decode()
+    assert len(command_syncs(discord)) == 2
