@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,6 +58,10 @@ class Database:
 
     async def check(self) -> None:
         """Fail with one clear line when the database cannot be reached."""
+        problem = sqlite_folder_problem(self.url)
+        if problem:
+            shown = make_url(self.url).render_as_string(hide_password=True)
+            raise ConfigError(f"database.url: cannot open {shown}: {problem}")
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -77,6 +82,25 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def sqlite_folder_problem(url: str) -> str | None:
+    """Why SQLite cannot write in its database's folder (it keeps its journal files there too), or None.
+
+    Checked before connecting: the driver itself only says "unable to open database file".
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    folder = Path(parsed.database).resolve().parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist; create it or fix the path"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"the folder {folder} is not writable by this user (uid {os.getuid()}); give it to that user "
+            f"(chown {os.getuid()} {folder}) or run Agora as the folder's owner (with Docker: --user UID:GID)"
+        )
+    return None
 
 
 def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

@@ -258,3 +258,14 @@ def test_each_kind_of_environment_mistake_names_its_variable(
 def test_a_wrong_value_in_the_file_is_still_blamed_on_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGORA_LOCALE", '{"timezone": "UTC"}')  # another key of the same section, as JSON
     assert problem(tmp_path, "[locale]\ndefault = 'de'").startswith(f"{tmp_path / 'config.toml'}: locale.default")
+
+
+def test_a_missing_sqlite_folder_is_one_line(tmp_path: Path) -> None:
+    config = write(tmp_path, "[database]\nurl = 'sqlite+aiosqlite:///nowhere/agora.db'")
+    result = agora("check", "--config", str(config), cwd=ROOT)
+    assert result.returncode == 2
+    assert f"database.url: cannot open sqlite+aiosqlite:///{tmp_path / 'nowhere' / 'agora.db'}: the folder " in (
+        result.stderr
+    )
+    assert "does not exist; create it or fix the path" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
