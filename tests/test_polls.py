@@ -15,7 +15,7 @@ from models import scheduling
 from models.polls import rules, service
 from models.polls.chart import ChartText, render_chart
 from models.polls.rules import Action, PollRules, Verdict, VoteOp, decide
-from models.polls.tables import Poll, PollVote
+from models.polls.tables import PollBallot, PollKey
 from models.polls.writer import VoteWriter
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -346,28 +346,44 @@ async def test_closing_is_idempotent_and_freezes_counts(db: Database) -> None:
 
 async def test_an_anonymous_poll_keeps_no_voter_next_to_a_choice_once_closed(db: Database) -> None:
     view = await new_poll(db, anonymous=True)
+    public = await new_poll(db)
     a, b, _ = (option.id for option in view.options)
     async with db.transaction() as session:
-        salt = await session.scalar(select(Poll.salt).where(Poll.id == view.id))
-    assert salt is not None and len(salt) == 32
-    ballots = [rules.ballot_id(salt, member) for member in (111, 222)]
+        key = await session.scalar(select(PollKey.key).where(PollKey.poll_id == view.id))
+        ref = await service.ref_by_id(session, view.id)
+    assert key is not None and len(key) == 32 and ref is not None and ref.salt == key
+    ballots = [rules.ballot_id(key, member) for member in (111, 222)]
     async with db.transaction() as session:
         await service.apply_votes(
             session,
-            [VoteOp(view.id, ballots[0], a, Action.TOGGLE), VoteOp(view.id, ballots[1], b, Action.TOGGLE)],
+            [
+                VoteOp(view.id, ballots[0], a, Action.TOGGLE),
+                VoteOp(view.id, ballots[1], b, Action.TOGGLE),
+                VoteOp(public.id, 111, public.options[0].id, Action.ADD),
+            ],
             now=NOW,
         )
-    assert {voter for voter, _ in await votes_of(db, view.id)} == set(ballots)  # never the member ids
+    assert await ballots_of(db, view.id) == {(ballots[0], a), (ballots[1], b)}  # never the member ids
+    assert await votes_of(db, view.id) == set()  # and apart from public votes
+    assert await votes_of(db, public.id) == {(111, public.options[0].id)}
     async with db.transaction() as session:
         await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.COMMAND)
     async with db.transaction() as session:
-        remaining = await session.scalar(select(func.count()).select_from(PollVote).where(PollVote.poll_id == view.id))
-        poll = await session.get(Poll, view.id)
+        keys = await session.scalar(select(func.count()).select_from(PollKey))
         closed = await service.get_view(session, view.id)
         result = await service.current_tally(session, closed)
-    assert remaining == 0
-    assert poll is not None and poll.salt is None
+        ref = await service.ref_by_id(session, view.id)
+    assert await ballots_of(db, view.id) == set() and keys == 0 and ref is not None and ref.salt is None
     assert (result.counts[a], result.counts[b], result.voters) == (1, 1, 2)
+    assert await votes_of(db, public.id) == {(111, public.options[0].id)}
+
+
+async def ballots_of(db: Database, poll_id: int) -> set[tuple[int, int]]:
+    async with db.transaction() as session:
+        rows = await session.execute(
+            select(PollBallot.voter_id, PollBallot.option_id).where(PollBallot.poll_id == poll_id)
+        )
+        return {(voter, option) for voter, option in rows}
 
 
 async def test_a_deadline_schedules_a_close_job_and_closing_by_hand_cancels_it(db: Database) -> None:

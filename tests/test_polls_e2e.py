@@ -21,7 +21,7 @@ from bot.database import Database
 from models import scheduling
 from models.base import utcnow
 from models.polls import service
-from models.polls.tables import Poll, PollVote
+from models.polls.tables import Poll, PollBallot, PollKey, PollVote
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator, MemberDriver, RunBot
 from tests.emulator.state import Channel, Interaction, Message
@@ -94,12 +94,12 @@ async def caught_up(agora: AgoraHarness) -> None:
     await cog.writer.flush()
 
 
-async def stored(agora: AgoraHarness) -> set[tuple[int, str]]:
-    """(voter, option label) rows of every poll."""
+async def stored(agora: AgoraHarness, table: type[PollVote | PollBallot] = PollVote) -> set[tuple[int, str]]:
+    """(voter, option label) rows of every public poll (or the ballots of every anonymous poll)."""
     cog = polls(agora)
     await cog.writer.flush()
     async with agora.bot.db.transaction() as session:
-        rows = await session.execute(select(PollVote.voter_id, PollVote.option_id))
+        rows = await session.execute(select(table.voter_id, table.option_id))
         pairs = list(rows)
         labels = {}
         for poll_id in await session.scalars(select(Poll.id)):
@@ -223,7 +223,7 @@ async def test_anonymous_poll_votes_with_buttons_and_keeps_no_voter(discord: Emu
     bob = await discord.member("bob")
     await answer(discord, await bob.click(message, "Testing"))
     await shows(discord, message, "2 voters")
-    voters = {voter for voter, _ in await stored(agora)}
+    voters = {voter for voter, _ in await stored(agora, PollBallot)}
     assert len(voters) == 2 and not voters & {alice.id, bob.id}  # keyed hashes, never member ids
 
     withdrawn = await answer(discord, await bob.click(message, "Testing"))  # clicking one's choice again withdraws it
@@ -231,8 +231,8 @@ async def test_anonymous_poll_votes_with_buttons_and_keeps_no_voter(discord: Emu
     closed = await hana.slash("poll close")
     assert closed.ephemeral and "closed" in await answer(discord, closed)
     async with agora.bot.db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(PollVote)) == 0
-        assert await session.scalar(select(Poll.salt)) is None
+        assert await session.scalar(select(func.count()).select_from(PollBallot)) == 0
+        assert await session.scalar(select(func.count()).select_from(PollKey)) == 0
     assert message.buttons() == []
 
 
