@@ -86,6 +86,7 @@ class Agora(commands.Bot):
         await self.db.check()
         if migrate:
             await self.db.migrate()
+        await self.db.erase_deleted()  # a crash after a commit may have left destroyed rows in the log
         self.scheduler = Scheduler(self.db)
         await self.tree.set_translator(CommandTranslator())
         for module in self.cog_modules:

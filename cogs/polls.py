@@ -526,6 +526,8 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
             closed = await service.close_poll(session, poll_id, now=utcnow(), reason=reason)
         self.forget(poll_id)
         self.live.cancel(poll_id)
+        if closed:
+            await self.bot.db.erase_deleted()  # an anonymous poll's key and ballots leave SQLite's log too
         await self.finish(poll_id)
         return closed
 

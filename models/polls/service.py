@@ -14,6 +14,7 @@ from sqlalchemy import Table, and_, bindparam, delete, distinct, func, insert, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
+from models.base import destroy_rows
 from models.polls.rules import (
     Outcome,
     PollDraft,
@@ -373,7 +374,11 @@ async def votes_for_export(session: AsyncSession, poll_id: int) -> list[tuple[in
 
 
 async def close_poll(session: AsyncSession, poll_id: int, *, now: datetime, reason: str) -> bool:
-    """Close once: freeze the counts, erase anonymous ballots and their key; False when it was already closed."""
+    """Close once: freeze the counts, destroy anonymous ballots and their key; False when it was already closed.
+
+    Destroyed, not just deleted: no copy of the key or of a ballot id stays readable in the database files
+    (`models.base.destroy_rows`), since with the key a ballot id is re-linked to its member by recomputing it.
+    """
     claimed = await session.execute(
         update(Poll)
         .where(Poll.id == poll_id, Poll.closed_at.is_(None))
@@ -391,8 +396,7 @@ async def close_poll(session: AsyncSession, poll_id: int, *, now: datetime, reas
     )
     await session.execute(update(Poll).where(Poll.id == poll_id).values(voters=live.voters))
     if view.anonymous:
-        await session.execute(delete(BALLOTS).where(BALLOTS.c.poll_id == poll_id))
-        await session.execute(delete(KEYS).where(KEYS.c.poll_id == poll_id))
+        await destroy_rows(session, (BALLOTS, BALLOTS.c.poll_id == poll_id), (KEYS, KEYS.c.poll_id == poll_id))
     return True
 
 
