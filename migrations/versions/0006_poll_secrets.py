@@ -4,8 +4,8 @@ Open anonymous polls' ballots move from `poll_votes` to `poll_ballots`, their ke
 `poll_keys`. On PostgreSQL the two columns that hold secrets get no planner statistics: ANALYZE would otherwise
 copy sample values (ballot ids, keys) into `pg_statistic`, where no close reaches them.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005_command_syncs
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005_command_syncs"
 branch_labels = None
 depends_on = None
 
