@@ -6,30 +6,27 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import discord
 import yarl
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.capability import Capability
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import ConfigError
 from bot.scheduler import Scheduler
 from bot.translator import CommandTranslator
 from bot.tree import AgoraTree
+from bot.ui import Components
 from cogs import COGS
-from models import command_sync
+from models import command_sync, guild_settings
 from models.base import utcnow
+from models.guild_settings import Defaults, GuildContext
 
 log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class Reconciles(Protocol):
-    """A cog that catches up on what happened while the bot was offline, before scheduled jobs run."""
-
-    async def reconcile(self) -> None: ...
 
 
 def intents() -> discord.Intents:
@@ -70,6 +67,7 @@ class Agora(commands.Bot):
         self.force_sync = force_sync
         self.synced: dict[str, int] = {}  # what this start synced: commands per scope
         self.cog_modules = tuple(cogs)
+        self.components = Components(self)
         self._catching_up = False
         self.caught_up = asyncio.Event()
         self._shutdown: asyncio.Task[None] | None = None
@@ -147,19 +145,67 @@ class Agora(commands.Bot):
         return done
 
     async def on_ready(self) -> None:
-        """On the first READY only: reconcile what happened while offline, then let scheduled jobs run."""
+        """On the first READY only: catch up on what happened while offline, and let scheduled jobs run.
+
+        Catch-ups run in the background (slow Discord reads do not hold up anything); jobs that depend on one wait
+        for it. `caught_up` is set once every catch-up has finished.
+        """
         if self._catching_up:
             return
         self._catching_up = True
-        for cog in list(self.cogs.values()):
-            if isinstance(cog, Reconciles):
-                try:
-                    await cog.reconcile()
-                except Exception:
-                    log.exception("reconciling %s failed; continuing", type(cog).__name__)
+        catch_ups = [cog.reconcile() for cog in self.capabilities()]
+        for cog in list(self.cogs.values()):  # transitional: cogs not yet built on Capability
+            if not isinstance(cog, Capability) and hasattr(cog, "reconcile"):
+                await cog.reconcile()
         await self.scheduler.start()
         log.info("ready as %s in %d guild(s)", self.identity, len(self.guilds))
+        await asyncio.gather(*catch_ups)
         self.caught_up.set()
+
+    async def on_interaction(self, interaction: Interaction) -> None:
+        await self.components.route(interaction)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self.components.note_items(items, added=True)
+
+    def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().remove_dynamic_items(*items)
+        self.components.note_items(items, added=False)
+
+    def capabilities(self) -> list[Capability]:
+        return [cog for cog in list(self.cogs.values()) if isinstance(cog, Capability)]
+
+    async def idle(self) -> None:
+        """Return once nothing Agora started is still running: event handlers, catch-ups, writers, running jobs.
+
+        Tests await it (through their harness) instead of waiting for a quiet period.
+        """
+        while True:
+            await asyncio.sleep(0)  # handlers just scheduled by discord.py take their first step and show up
+            busy = [cog.idle() for cog in self.capabilities() if cog.busy()]
+            if hasattr(self, "scheduler") and self.scheduler.busy():
+                busy.append(self.scheduler.idle())
+            if not busy:
+                return
+            await asyncio.gather(*busy)
+
+    @property
+    def defaults(self) -> Defaults:
+        return Defaults(locale=self.settings.locale.default, timezone=self.settings.locale.timezone)
+
+    async def context(
+        self, session: AsyncSession, guild_id: int, *, member_locale: discord.Locale | str | None = None
+    ) -> GuildContext:
+        """The server's language, time zone and settings for one unit of work, read in its transaction."""
+        guild = self.get_guild(guild_id)
+        return await guild_settings.load_context(
+            session,
+            guild_id,
+            defaults=self.defaults,
+            guild_locale=str(guild.preferred_locale) if guild is not None else None,
+            member_locale=str(member_locale) if member_locale else None,
+        )
 
     @property
     def identity(self) -> str:
@@ -187,3 +233,6 @@ class Agora(commands.Bot):
             await self.db.dispose()
         if self.user is not None:
             log.info("stopped as %s: disconnected, scheduled jobs stopped, database closed", self.identity)
+
+
+Interaction = discord.Interaction[Agora]

@@ -14,10 +14,11 @@ from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.errors import UserError
 from models.base import Base, Snowflake, UTCDateTime, insert_or_ignore, is_timezone
+from models.errors import UserError
+from models.localized import LANGUAGES, language_of
 
-SUPPORTED_LOCALES = ("fr", "en")
+SUPPORTED_LOCALES = LANGUAGES
 
 
 class ChannelPurpose(StrEnum):
@@ -145,3 +146,40 @@ def timezone_suggestions(text: str, limit: int = 25) -> list[str]:
     needle = text.strip().lower().replace(" ", "_")
     names = sorted(name for name in available_timezones() if "/" in name and needle in name.lower())
     return names[:limit]
+
+
+@dataclass(frozen=True)
+class GuildContext:
+    """What one unit of work needs to know about its server, read once inside its transaction.
+
+    `language` is for public posts (the server's, see `decide_language`); `reply_language` for the member acting,
+    when Agora speaks their Discord language, else the server's.
+    """
+
+    guild_id: int
+    settings: GuildSettings
+    language: str
+    language_source: LanguageSource
+    zone: ZoneInfo
+    reply_language: str
+
+
+async def load_context(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    defaults: Defaults,
+    guild_locale: str | None = None,
+    member_locale: str | None = None,
+) -> GuildContext:
+    """The server's settings, language and time zone; reading never writes (a server without a row gets defaults)."""
+    settings = await session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
+    language, source = decide_language(settings, language_of(guild_locale), defaults.locale)
+    return GuildContext(
+        guild_id=guild_id,
+        settings=settings,
+        language=language,
+        language_source=source,
+        zone=effective_timezone(settings, defaults),
+        reply_language=language_of(member_locale) or language,
+    )

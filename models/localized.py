@@ -14,6 +14,14 @@ FALLBACK = "en"
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
+def language_of(locale: str | None) -> str | None:
+    """Our language for a Discord locale ("fr", "en-US", "en-GB" …), or None when Agora does not speak it."""
+    if not locale:
+        return None
+    language = str(locale).split("-")[0].lower()
+    return language if language in LANGUAGES else None
+
+
 class Localized(dict[str, str]):
     """One text per language code; `text(language)` falls back to English, then to any language given."""
 

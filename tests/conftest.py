@@ -80,6 +80,17 @@ class AgoraHarness:
         await self.runner.start()
         return await self.caught_up()
 
+    async def idle(self) -> None:
+        """Until Agora has nothing left to do: every gateway event sent so far handled, every write committed,
+        every REST call answered. Tests await this (or the outcome itself), never a quiet period."""
+        emulator = self.runner.emulator
+        while True:
+            sent = len(emulator.events)
+            await emulator.sync()
+            await self.bot.idle()
+            if emulator.core.journal.in_flight == 0 and len(emulator.events) == sent:
+                return
+
 
 @pytest.fixture
 def agora_settings(discord: Emulator, database_url: str) -> Settings:

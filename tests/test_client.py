@@ -54,9 +54,24 @@ async def test_button_click_and_modal_submit_reach_the_bot_even_after_a_restart(
     message = general.messages[-1]
     await agora.restart()  # the button is a DynamicItem: it survives restarts
     opened = await alice.click(message, "Take a note")
-    assert opened.modal is not None
-    submitted = await alice.submit_modal({"probe:note": "bring snacks"})
+    assert opened.modal is not None and opened.modal["custom_id"] == "agora:probe:noted:1"
+    await agora.restart()  # so does an open form: its submission is routed by custom id
+    submitted = await alice.submit_modal({"note": "bring snacks"})
     assert submitted.ephemeral and submitted.content == "noted: bring snacks"
+
+
+async def test_components_and_forms_nobody_claims_get_a_kind_answer(discord: Emulator, agora: AgoraHarness) -> None:
+    alice = await discord.member("alice", locale="fr")
+    await alice.slash("post", text="hello")
+    message = discord.guild.channel("general").messages[-1]
+    opened = await alice.click(message, "Take a note")
+    assert opened.modal is not None
+    agora.runner.factory = lambda: Agora(agora.settings, cogs=COGS, guild_ready_timeout=0.05)  # the probe is gone
+    await agora.restart()
+    gone = await alice.click(message, "Take a note")
+    assert gone.ephemeral and gone.content.startswith("Ceci n'est plus disponible.")
+    late = await alice.submit_modal({"note": "too late"})
+    assert late.ephemeral and late.content.startswith("Ceci n'est plus disponible.")
 
 
 async def test_reaction_events_reach_the_bot(discord: Emulator, agora: AgoraHarness) -> None:
