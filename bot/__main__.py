@@ -1,12 +1,16 @@
-"""`python -m bot [run|migrate|check] [--config PATH]`: the one entry point for hosts and operators."""
+"""`python -m bot [run|migrate|check|sync] [--config PATH]`: the one entry point for hosts and operators."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -14,13 +18,23 @@ import discord
 from bot.config import Settings, load_settings, load_token
 from bot.errors import ConfigError
 from bot.logging import setup_logging
+from models.command_sync import SyncState, payload_hash, sync_status
+
+if TYPE_CHECKING:
+    from bot.client import Agora
 
 log = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="agora", description="Agora, a Discord bot for learning communities.")
-    parser.add_argument("command", nargs="?", default="run", choices=("run", "migrate", "check"))
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=("run", "migrate", "check", "sync"),
+        help="run the bot (default); apply migrations; check without connecting; sync the slash commands now",
+    )
     parser.add_argument("--config", type=Path, help="path to config.toml (default: ./config.toml or $AGORA_CONFIG)")
     args = parser.parse_args(argv)
     try:
@@ -30,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(check(settings))
         if args.command == "migrate":
             return asyncio.run(migrate(settings))
+        if args.command == "sync":
+            return asyncio.run(sync(settings))
         return asyncio.run(run(settings))
     except ConfigError as error:
         print(f"agora: {error}", file=sys.stderr)
@@ -44,20 +60,50 @@ async def run(settings: Settings) -> int:
     token = load_token()
     setup_logging(settings.logging.level, token.get_secret_value())
     async with Agora(settings) as bot:
-        try:
+        stop_on_signals(bot)
+        with refusals_explained(settings):
             await bot.start(token.get_secret_value())
-        except discord.LoginFailure:
-            raise ConfigError("DISCORD_TOKEN was refused by Discord; reset the token and set it again") from None
-        except aiohttp.ClientConnectionError as error:
-            raise ConfigError(
-                f"discord.api_base: cannot reach {settings.discord.api_base} ({error}); check the network or the URL"
-            ) from None
-        except discord.PrivilegedIntentsRequired:
-            raise ConfigError(
-                "Discord refused the Server Members intent; enable it in the Developer Portal (Bot → Privileged "
-                "Gateway Intents)"
-            ) from None
     return 0
+
+
+async def sync(settings: Settings) -> int:
+    """Log in (no gateway), sync every scope's commands whether or not they changed, and record what was sent."""
+    from bot.client import Agora
+
+    token = load_token()
+    setup_logging(settings.logging.level, token.get_secret_value())
+    async with Agora(settings, force_sync=True) as bot:
+        with refusals_explained(settings):
+            await bot.login(token.get_secret_value())  # its setup hook opens the database and syncs
+        for scope, count in bot.synced.items():
+            print(f"commands ({scope}): synced {count} command(s)")
+    return 0
+
+
+@contextmanager
+def refusals_explained(settings: Settings) -> Iterator[None]:
+    """Discord's refusals at login, as one line that says what to fix."""
+    try:
+        yield
+    except discord.LoginFailure:
+        raise ConfigError("DISCORD_TOKEN was refused by Discord; reset the token and set it again") from None
+    except aiohttp.ClientConnectionError as error:
+        raise ConfigError(
+            f"discord.api_base: cannot reach {settings.discord.api_base} ({error}); check the network or the URL"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "Discord refused the Server Members intent; enable it in the Developer Portal (Bot → Privileged "
+            "Gateway Intents)"
+        ) from None
+
+
+def stop_on_signals(bot: discord.Client) -> None:
+    """SIGTERM (`docker stop`, systemd) and Ctrl+C close the bot cleanly instead of killing it mid-write."""
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []  # keeps the task referenced; the CLI's `async with` awaits the close
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, lambda: closing.append(loop.create_task(bot.close())))
 
 
 async def migrate(settings: Settings) -> int:
@@ -89,11 +135,26 @@ async def check(settings: Settings) -> int:
         for command in sorted(bot.tree.walk_commands(), key=lambda c: c.qualified_name):
             if isinstance(command, discord.app_commands.Command):
                 print(f"  /{command.qualified_name}")
-        target = settings.discord.sync_guilds or "global"
-        print(f"commands sync to: {target}")
+        for status in await command_sync_status(bot, pending):
+            print(status)
     finally:
         await bot.close()
     return 0
+
+
+async def command_sync_status(bot: Agora, pending_migrations: list[str]) -> list[str]:
+    """One line per scope: whether the next start will sync its commands (compared with the stored hash)."""
+    wanted = {scope: payload_hash(payload) for scope, payload in (await bot.command_payloads()).items()}
+    if pending_migrations:  # the table of synced hashes may not exist yet
+        return [f"commands ({scope}): sync pending (database not migrated yet)" for scope in wanted]
+    async with bot.db.transaction() as session:
+        statuses = await sync_status(session, wanted)
+    lines = []
+    for status in statuses:
+        pending = "" if status.state is SyncState.UP_TO_DATE else "sync pending: "
+        when = f", last synced {status.synced_at:%Y-%m-%d %H:%M} UTC" if status.synced_at else ""
+        lines.append(f"commands ({status.scope}): {pending}{status.state}{when}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -5,28 +5,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Any
 
 import discord
 import yarl
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.capability import Capability
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import ConfigError
 from bot.scheduler import Scheduler
 from bot.translator import CommandTranslator
 from bot.tree import AgoraTree
+from bot.ui import Components
 from cogs import COGS
+from models import command_sync, guild_settings
+from models.base import utcnow
+from models.guild_settings import Defaults, GuildContext
 
 log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class Reconciles(Protocol):
-    """A cog that catches up on what happened while the bot was offline, before scheduled jobs run."""
-
-    async def reconcile(self) -> None: ...
 
 
 def intents() -> discord.Intents:
@@ -40,7 +40,16 @@ class Agora(commands.Bot):
     db: Database
     scheduler: Scheduler
 
-    def __init__(self, settings: Settings, *, cogs: Sequence[str] = COGS, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cogs: Sequence[str] = COGS,
+        guild_ready_timeout: float | None = None,
+        force_sync: bool = False,
+    ) -> None:
+        """`guild_ready_timeout` overrides `discord.ready_timeout` (tests shorten it); `force_sync` syncs the
+        commands at login even when they did not change."""
         chosen = intents()
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -52,12 +61,16 @@ class Agora(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.from_intents(chosen),
             chunk_guilds_at_startup=False,
             max_messages=None,
-            guild_ready_timeout=guild_ready_timeout,
+            guild_ready_timeout=settings.discord.ready_timeout if guild_ready_timeout is None else guild_ready_timeout,
         )
         self.settings = settings
+        self.force_sync = force_sync
+        self.synced: dict[str, int] = {}  # what this start synced: commands per scope
         self.cog_modules = tuple(cogs)
+        self.components = Components(self)
         self._catching_up = False
         self.caught_up = asyncio.Event()
+        self._shutdown: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         # The only patching of discord.py: where Discord is (a REST proxy, or the local emulator in tests).
@@ -71,10 +84,13 @@ class Agora(commands.Bot):
         await self.db.check()
         if migrate:
             await self.db.migrate()
+        await self.db.erase_deleted()  # a crash after a commit may have left destroyed rows in the log
         self.scheduler = Scheduler(self.db)
         await self.tree.set_translator(CommandTranslator())
         for module in self.cog_modules:
             await self.load_extension(module)
+        for guild_id in self.settings.discord.sync_guilds:
+            self.tree.copy_global_to(guild=discord.Object(guild_id))
 
     async def setup_hook(self) -> None:
         await self.prepare(migrate=self.settings.database.migrate_on_start)
@@ -84,38 +100,139 @@ class Agora(commands.Bot):
                 f"database.url: {len(pending)} migration(s) pending; run `python -m bot migrate` "
                 "or set database.migrate_on_start = true"
             )
-        await self.sync_commands()
+        self.synced = await self.sync_commands(force=self.force_sync)
 
-    async def sync_commands(self) -> None:
+    def sync_scopes(self) -> dict[str, discord.Object | None]:
+        """Where commands are registered: each of `discord.sync_guilds`, or globally when there is none."""
         guild_ids = self.settings.discord.sync_guilds
         if not guild_ids:
-            synced = await self.tree.sync()
-            log.info("synced %d global command(s)", len(synced))
-            return
-        for guild_id in guild_ids:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
+            return {command_sync.GLOBAL_SCOPE: None}
+        return {command_sync.guild_scope(guild_id): discord.Object(guild_id) for guild_id in guild_ids}
+
+    async def command_payloads(self) -> dict[str, list[dict[str, Any]]]:
+        """Per scope, the exact body `CommandTree.sync` sends: each command's dict, localized by the translator."""
+        translator = self.tree.translator
+        payloads: dict[str, list[dict[str, Any]]] = {}
+        for scope, guild in self.sync_scopes().items():
+            commands = self.tree.get_commands(guild=guild)
+            if translator is None:
+                payloads[scope] = [command.to_dict(self.tree) for command in commands]
+            else:
+                payloads[scope] = [await command.get_translated_payload(self.tree, translator) for command in commands]
+        return payloads
+
+    async def sync_commands(self, *, force: bool = False) -> dict[str, int]:
+        """Bulk-overwrite the commands of each scope whose payload changed since its last sync (or all, if `force`).
+
+        Returns how many commands each synced scope now has; unchanged scopes are left alone.
+        """
+        if self.application_id is None:  # known once logged in
+            raise discord.app_commands.MissingApplicationID
+        wanted = await self.command_payloads()
+        async with self.db.transaction() as session:
+            last = await command_sync.synced(session, self.application_id)
+        done: dict[str, int] = {}
+        for scope, guild in self.sync_scopes().items():
+            digest = command_sync.payload_hash(wanted[scope])
+            if not force and last.get(scope) == digest:
+                log.info("commands unchanged since the last sync (%s); `python -m bot sync` forces one", scope)
+                continue
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+            async with self.db.transaction() as session:
+                await command_sync.record_sync(session, self.application_id, scope, digest, now=utcnow())
+            log.info("synced %d command(s) to %s", len(synced), scope)
+            done[scope] = len(synced)
+        return done
 
     async def on_ready(self) -> None:
-        """On the first READY only: reconcile what happened while offline, then let scheduled jobs run."""
+        """On the first READY only: catch up on what happened while offline, and let scheduled jobs run.
+
+        Catch-ups run in the background (slow Discord reads do not hold up anything); jobs that depend on one wait
+        for it. `caught_up` is set once every catch-up has finished.
+        """
         if self._catching_up:
             return
         self._catching_up = True
-        for cog in list(self.cogs.values()):
-            if isinstance(cog, Reconciles):
-                try:
-                    await cog.reconcile()
-                except Exception:
-                    log.exception("reconciling %s failed; continuing", type(cog).__name__)
+        catch_ups = [cog.reconcile() for cog in self.capabilities()]
+        for cog in list(self.cogs.values()):  # transitional: cogs not yet built on Capability
+            if not isinstance(cog, Capability) and hasattr(cog, "reconcile"):
+                await cog.reconcile()
         await self.scheduler.start()
-        log.info("ready as %s in %d guild(s)", self.user and self.user.id, len(self.guilds))
+        log.info("ready as %s in %d guild(s)", self.identity, len(self.guilds))
+        await asyncio.gather(*catch_ups)
         self.caught_up.set()
 
+    async def on_interaction(self, interaction: Interaction) -> None:
+        await self.components.route(interaction)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().add_dynamic_items(*items)
+        self.components.note_items(items, added=True)
+
+    def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().remove_dynamic_items(*items)
+        self.components.note_items(items, added=False)
+
+    def capabilities(self) -> list[Capability]:
+        return [cog for cog in list(self.cogs.values()) if isinstance(cog, Capability)]
+
+    async def idle(self) -> None:
+        """Return once nothing Agora started is still running: event handlers, catch-ups, writers, running jobs.
+
+        Tests await it (through their harness) instead of waiting for a quiet period.
+        """
+        while True:
+            await asyncio.sleep(0)  # handlers just scheduled by discord.py take their first step and show up
+            busy = [cog.idle() for cog in self.capabilities() if cog.busy()]
+            if hasattr(self, "scheduler") and self.scheduler.busy():
+                busy.append(self.scheduler.idle())
+            if not busy:
+                return
+            await asyncio.gather(*busy)
+
+    @property
+    def defaults(self) -> Defaults:
+        return Defaults(locale=self.settings.locale.default, timezone=self.settings.locale.timezone)
+
+    async def context(
+        self, session: AsyncSession, guild_id: int, *, member_locale: discord.Locale | str | None = None
+    ) -> GuildContext:
+        """The server's language, time zone and settings for one unit of work, read in its transaction."""
+        guild = self.get_guild(guild_id)
+        return await guild_settings.load_context(
+            session,
+            guild_id,
+            defaults=self.defaults,
+            guild_locale=str(guild.preferred_locale) if guild is not None else None,
+            member_locale=str(member_locale) if member_locale else None,
+        )
+
+    @property
+    def identity(self) -> str:
+        """`name#id` of the bot's account, as operators find it in the Developer Portal."""
+        return f"{self.user.name}#{self.user.id}" if self.user else "(not logged in)"
+
     async def close(self) -> None:
+        """Stop the scheduled jobs, leave the gateway, close the database. Every caller (a signal, the CLI's
+        `async with`, discord.py itself) awaits the same shutdown, which runs once and says so in one log line."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.get_running_loop().create_task(self._shut_down(), name="agora-shutdown")
+        await self._shutdown
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        # discord.py's own exit awaits only its connection's close when that began first (e.g. on a signal).
+        await self.close()
+
+    async def _shut_down(self) -> None:
         if hasattr(self, "scheduler"):
             await self.scheduler.shutdown()
         await super().close()
         if hasattr(self, "db"):
             await self.db.dispose()
+        if self.user is not None:
+            log.info("stopped as %s: disconnected, scheduled jobs stopped, database closed", self.identity)
+
+
+Interaction = discord.Interaction[Agora]

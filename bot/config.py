@@ -5,8 +5,11 @@ Per-guild choices (channels, roles, locale) are not here: hosts change them with
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
+ENV_PREFIX, ENV_DELIMITER = "AGORA_", "__"
 TOKEN_VARIABLE = "DISCORD_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 
@@ -75,6 +79,8 @@ class DiscordSettings(Section):
     sync_guilds: list[int] = Field(default_factory=list)
     api_base: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
+    # Seconds discord.py waits after the last server arrives before it calls the bot ready (its own default: 2).
+    ready_timeout: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("api_base")
     @classmethod
@@ -238,7 +244,9 @@ class OnboardingSettings(Section):
 class Settings(BaseSettings):
     """Everything a deployment decides; validated once at start."""
 
-    model_config = SettingsConfigDict(env_prefix="AGORA_", env_nested_delimiter="__", extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_DELIMITER, extra="forbid", frozen=True
+    )
 
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -298,8 +306,41 @@ def _read_toml(path: Path, *, required: bool) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read ({error.strerror}); check the path and its permissions") from None
 
 
+def environment_source(location: Sequence[str | int]) -> str | None:
+    """The `AGORA_<SECTION>__<KEY>` variable that gave the value at `location`, or None when the file did.
+
+    The environment wins over the file key by key; a variable may also hold a whole section as JSON.
+    """
+    names = {name.upper(): name for name in os.environ}  # pydantic-settings matches names case-insensitively
+    keys = [str(part) for part in itertools.takewhile(lambda part: isinstance(part, str), location)]
+    for length in range(len(keys), 0, -1):
+        name = names.get(ENV_PREFIX + ENV_DELIMITER.join(keys[:length]).upper())
+        if name is not None:
+            return name if _holds(os.environ[name], location[length:]) else None
+    return None
+
+
+def _holds(value: str, rest: Sequence[str | int]) -> bool:
+    """Whether a variable's JSON value contains `rest` (a plain value holds only what it names itself)."""
+    if not rest:
+        return True
+    try:
+        found: Any = json.loads(value)
+    except ValueError:
+        return True
+    for part in rest:
+        try:
+            found = found[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
+
+
 def _describe(path: Path, problem: Any, data: dict[str, Any] | None = None) -> str:
     location = [str(part) for part in problem["loc"]]
+    variable = environment_source(problem["loc"])
+    if variable is not None:
+        return _describe_variable(variable, problem)
     if location[:2] == ["onboarding", "questions"]:
         if len(location) > 2 and location[2].isdigit():
             return _describe_question(path, problem, data or {})
@@ -309,6 +350,18 @@ def _describe(path: Path, problem: Any, data: dict[str, Any] | None = None) -> s
         return f"{path}: unknown key {key}; remove it or fix its spelling (config.example.toml lists every key)"
     message = str(problem["msg"]).removeprefix("Value error, ")
     return f"{path}: {key} = {problem['input']!r} is wrong: {message}"
+
+
+def _describe_variable(variable: str, problem: Any) -> str:
+    """A wrong value from the environment names the variable, not the file."""
+    key = ".".join(str(part) for part in problem["loc"])
+    if problem["type"] == "extra_forbidden":
+        return (
+            f"environment variable {variable}: unknown key {key}; unset it or fix its spelling "
+            "(config.example.toml lists every key)"
+        )
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return f"environment variable {variable}: {key} = {problem['input']!r} is wrong: {message}"
 
 
 def _describe_question(path: Path, problem: Any, data: dict[str, Any]) -> str:
@@ -341,7 +394,9 @@ def _with_conduct_files(settings: Settings, path: Path) -> Settings:
         resolved = given if given.is_absolute() else base / given
         problem = conduct_file_problem(resolved)
         if problem:
-            problems.append(f"{path}: conduct.{language} = {str(given)!r} is wrong: {problem}")
+            variable = environment_source(("conduct", language))
+            where = f"environment variable {variable}" if variable else path
+            problems.append(f"{where}: conduct.{language} = {str(given)!r} is wrong: {problem}")
         found[language] = resolved
     if problems:
         raise ConfigError("\n".join(problems))

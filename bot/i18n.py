@@ -20,20 +20,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from models.localized import FALLBACK, LANGUAGES, language_of
+
 log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "agora"
-LANGUAGES = ("fr", "en")
-FALLBACK = "en"
-
-
-def language_of(locale: str | None) -> str | None:
-    """Our language for a Discord locale ("fr", "en-US", "en-GB" …), or None when we do not speak it."""
-    if not locale:
-        return None
-    language = str(locale).split("-")[0].lower()
-    return language if language in LANGUAGES else None
+__all__ = ["FALLBACK", "LANGUAGES", "Terms", "format_when", "has", "language_of", "t", "tn"]
 
 
 def catalog_files(language: str) -> list[Path]:

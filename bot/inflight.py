@@ -35,9 +35,18 @@ class Inflight:
         task.add_done_callback(self.tasks.discard)
         return task
 
+    def running(self) -> set[asyncio.Task[Any]]:
+        """Tracked tasks not finished yet (the calling task aside: a handler may wait for the others)."""
+        return {task for task in self.tasks if not task.done() and task is not asyncio.current_task()}
+
+    async def idle(self) -> None:
+        """Return once every tracked task has finished, including those they started meanwhile."""
+        while pending := self.running():
+            await asyncio.wait(pending)
+
     async def drain(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (a bound on shutdown, not an API timeout)
         """Wait for running work (a few seconds at most), then cancel what is left."""
-        pending = {task for task in self.tasks if not task.done() and task is not asyncio.current_task()}
+        pending = self.running()
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=timeout)

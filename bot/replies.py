@@ -10,7 +10,7 @@ from discord import app_commands
 
 from bot import i18n
 from bot.errors import UserError
-from models.guild_settings import GuildSettings
+from models.guild_settings import GuildSettings, LanguageSource, decide_language
 
 if TYPE_CHECKING:
     from bot.client import Agora
@@ -21,20 +21,32 @@ NO_PINGS = discord.AllowedMentions.none()
 
 
 async def language_for(interaction: discord.Interaction) -> str:
-    """The member's language when we speak it, else the guild's (host setting, then Discord's), else the default."""
+    """The member's language when we speak it, else the guild's (see `guild_language`)."""
     language = i18n.language_of(str(interaction.locale))
     if language:
         return language
-    return await guild_language(interaction.client, interaction.guild_id, str(interaction.guild_locale or ""))  # type: ignore[arg-type]
+    guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
+    return await guild_language(interaction.client, interaction.guild_id, guild_locale)  # type: ignore[arg-type]
 
 
-async def guild_language(client: Agora, guild_id: int | None, discord_locale: str = "") -> str:
+async def guild_language(client: Agora, guild_id: int | None, discord_locale: str | None = None) -> str:
+    """The language of Agora's posts in a guild (public posts, and members whose language we do not speak)."""
+    language, _ = await guild_language_and_source(client, guild_id, discord_locale)
+    return language
+
+
+async def guild_language_and_source(
+    client: Agora, guild_id: int | None, discord_locale: str | None = None
+) -> tuple[str, LanguageSource]:
+    """The guild's language and why; `discord_locale` defaults to the server's language as the bot last saw it."""
+    settings = None
     if guild_id is not None:
         async with client.db.transaction() as session:
             settings = await session.get(GuildSettings, guild_id)
-        if settings is not None and settings.locale:
-            return settings.locale
-    return i18n.language_of(discord_locale) or client.settings.locale.default
+        guild = client.get_guild(guild_id)
+        if discord_locale is None and guild is not None:
+            discord_locale = str(guild.preferred_locale)
+    return decide_language(settings, i18n.language_of(discord_locale), client.settings.locale.default)
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:

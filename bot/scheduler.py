@@ -8,11 +8,12 @@ died. Every run claims its row first, so a job never runs twice, even with two p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +50,7 @@ class Scheduler:
         """Arm a timer per pending job, run what is already due once, then sweep periodically."""
         self.db.commit_hooks.append(self._arm_from_commit)
         self._timers.start()
-        self._timers.add_job(self.run_due, "interval", seconds=self.sweep_seconds, id="sweep", coalesce=True)
+        self._timers.add_job(self._sweep, "interval", seconds=self.sweep_seconds, id="sweep", coalesce=True)
         async with self.db.transaction() as session:
             released = await scheduling.release_expired_claims(session, self.clock())
             released += await scheduling.release_claims_of_dead_siblings(session, me=self.worker, pid_alive=pid_alive)
@@ -70,6 +71,14 @@ class Scheduler:
             await asyncio.wait(set(self._running), timeout=grace)
         if self._timers.running:
             self._timers.shutdown(wait=False)
+
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._running)
+
+    async def idle(self) -> None:
+        """Return once no job is running (jobs that start meanwhile included)."""
+        while running := {task for task in self._running if not task.done()}:
+            await asyncio.wait(running)
 
     async def run_due(self) -> int:
         """Claim and run every job due now; returns how many this worker ran."""
@@ -125,13 +134,27 @@ class Scheduler:
         )
 
     async def _fire(self, job_id: int) -> None:
+        with self._tracked():
+            try:
+                await self.run_job(job_id)
+            except Exception:
+                log.exception("running job %s failed before its handler", job_id)
+
+    async def _sweep(self) -> None:
+        with self._tracked():
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("the periodic sweep of due jobs failed; the next one retries")
+
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """A timer's run counts as running: shutdown lets it finish, `idle()` waits for it."""
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            await self.run_job(job_id)
-        except Exception:
-            log.exception("running job %s failed before its handler", job_id)
+            yield
         finally:
             if task is not None:
                 self._running.discard(task)

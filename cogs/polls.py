@@ -11,9 +11,10 @@ import contextlib
 import io
 import logging
 import re
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+import sys
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,8 @@ EDIT_INTERVAL = 3.0
 WRITER_INTERVAL = 0.002
 KNOWN_MESSAGES = 4096
 CATCH_UP_GRACE = 5.0
+# Unknown Emoji: a reaction read after its last member took it off (or its custom emoji was deleted).
+UNKNOWN_EMOJI = 10014
 BUTTON_TEMPLATE = r"poll:(?P<poll>\d+):(?P<option>\d+)"
 NEEDS_ALWAYS = ("embed_links", "attach_files", "read_message_history")
 NEEDS_REACTIONS = ("add_reactions", "manage_messages")
@@ -92,6 +95,15 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON
         cog = interaction.client.get_cog("Polls")  # type: ignore[attr-defined]
         if isinstance(cog, Polls):
             await run_safely(interaction, cog.vote_by_button(interaction, self.poll_id, self.option_id))
+
+
+@dataclass
+class CatchingUp:
+    """One poll's start-up catch-up while it reads Discord: the live votes that wait for it, and the reactions the bot
+    is taking back (emoji key, user id), which it reads as gone."""
+
+    live: list[VoteOp] = field(default_factory=list)
+    taken_back: set[tuple[str, int]] = field(default_factory=set)
 
 
 class LiveEdits:
@@ -159,6 +171,10 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
         self.known: OrderedDict[int, bool] = OrderedDict()
         self._removals: asyncio.Queue[tuple[int, int, str | discord.PartialEmoji, int]] = asyncio.Queue()
         self._remover: asyncio.Task[None] | None = None
+        # (message id, emoji key, user id) of each reaction the bot is taking back, until Discord answered.
+        self._taking_back: Counter[tuple[int, str, int]] = Counter()
+        # Poll id → its catch-up, while it reads Discord (live votes for that poll wait, see `vote`).
+        self._catching_up: dict[int, CatchingUp] = {}
         self._catch_up: asyncio.Task[None] | None = None
         self.stopping = False
         self.caught_up = asyncio.Event()
@@ -361,7 +377,7 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
         if option_id is None or member is None or member.bot or not has_role(member, ref.role_id):
             self.unreact(payload.channel_id, payload.message_id, payload.emoji, payload.user_id)
             return
-        self.writer.submit(VoteOp(ref.poll_id, payload.user_id, option_id, Action.ADD))
+        self.vote(VoteOp(ref.poll_id, payload.user_id, option_id, Action.ADD))
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
@@ -370,7 +386,16 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
             return
         option_id = ref.option_for(payload.emoji.name, payload.emoji.id)
         if option_id is not None:
-            self.writer.submit(VoteOp(ref.poll_id, payload.user_id, option_id, Action.REMOVE))
+            self.vote(VoteOp(ref.poll_id, payload.user_id, option_id, Action.REMOVE))
+
+    def vote(self, op: VoteOp) -> None:
+        """A reaction event, to the writer in arrival order; while its poll's catch-up reads Discord, it waits and is
+        written right after the catch-up's own votes (`rules.catch_up_ops`)."""
+        catching_up = self._catching_up.get(op.poll_id)
+        if catching_up is None:
+            self.writer.submit(op)
+        else:
+            catching_up.live.append(op)
 
     async def vote_by_button(self, interaction: discord.Interaction, poll_id: int, option_id: int) -> None:
         guild = guild_of(interaction)
@@ -405,20 +430,14 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
 
     def after_votes(self, results: Sequence[tuple[VoteOp, Outcome]]) -> None:
         """After each committed batch: take back refused or replaced reactions, and schedule live edits."""
-        changed: set[int] = set()
-        for op, outcome in results:
-            if outcome.verdict in (Verdict.COUNTED, Verdict.WITHDRAWN):
-                changed.add(op.poll_id)
-            ref = self.by_poll.get(op.poll_id)
+        changed = {op.poll_id for op, outcome in results if outcome.verdict in (Verdict.COUNTED, Verdict.WITHDRAWN)}
+        for poll_id, voter_id, option_id in rules.reactions_to_take_back(results):
+            ref = self.by_poll.get(poll_id)
             if ref is None or ref.anonymous or ref.message_id is None:
                 continue
-            taken_back = set(outcome.displaced)
-            if op.action is Action.ADD and outcome.rejected:
-                taken_back.add(op.option_id)
-            for option_id in taken_back:
-                emoji = ref.option_emojis.get(option_id)
-                if emoji:
-                    self.unreact(ref.channel_id, ref.message_id, discord.PartialEmoji.from_str(emoji), op.voter_id)
+            emoji = ref.option_emojis.get(option_id)
+            if emoji:
+                self.unreact(ref.channel_id, ref.message_id, discord.PartialEmoji.from_str(emoji), voter_id)
         for poll_id in changed:
             if self.by_poll.get(poll_id) is not None and self.by_poll[poll_id].is_open:
                 self.live.touch(poll_id)
@@ -426,6 +445,12 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
     def unreact(self, channel_id: int, message_id: int, emoji: str | discord.PartialEmoji, user_id: int) -> None:
         if self._remover is None or self._remover.done():
             self._remover = asyncio.get_running_loop().create_task(self._remove_reactions(), name="poll-reactions")
+        key = rules.emoji_key(*emoji_parts(emoji))
+        self._taking_back[message_id, key, user_id] += 1
+        ref = self.by_message.get(message_id)
+        catching_up = self._catching_up.get(ref.poll_id) if ref is not None else None
+        if catching_up is not None:
+            catching_up.taken_back.add((key, user_id))
         self._removals.put_nowait((channel_id, message_id, emoji, user_id))
 
     async def _remove_reactions(self) -> None:
@@ -436,9 +461,16 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
             try:
                 await message.remove_reaction(emoji, discord.Object(user_id))
             except discord.NotFound:
-                continue
+                pass
             except discord.HTTPException as error:
                 log.warning("could not remove a reaction on poll message %s (%s)", message_id, error.status)
+            finally:
+                self._taken_back((message_id, rules.emoji_key(*emoji_parts(emoji)), user_id))
+
+    def _taken_back(self, reaction: tuple[int, str, int]) -> None:
+        self._taking_back[reaction] -= 1
+        if self._taking_back[reaction] <= 0:
+            del self._taking_back[reaction]
 
     async def is_closed_poll(self, message_id: int) -> bool:
         if message_id in self.known:
@@ -494,6 +526,8 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
             closed = await service.close_poll(session, poll_id, now=utcnow(), reason=reason)
         self.forget(poll_id)
         self.live.cancel(poll_id)
+        if closed:
+            await self.bot.db.erase_deleted()  # an anonymous poll's key and ballots leave SQLite's log too
         await self.finish(poll_id)
         return closed
 
@@ -688,39 +722,68 @@ class Polls(commands.GroupCog, group_name="poll", group_description="Ask your co
             await self.finish(poll_id)
 
     async def reconcile_poll(self, ref: PollRef) -> None:
+        """Catch up one poll. Live votes for it wait until its reads are done and come after its own votes, so no
+        read older than an event undoes it (a REST answer can be overtaken by the gateway event of a later change)."""
         if ref.message_id is None:  # the bot stopped between storing the poll and posting it
             await self.take_back(ref.poll_id, None)
             return
+        catching_up = self._catching_up[ref.poll_id] = CatchingUp(
+            taken_back={(key, user) for message, key, user in self._taking_back if message == ref.message_id}
+        )
+        found: list[VoteOp] | None = []
+        try:
+            await self.writer.flush()  # the stored votes then include every live vote that came before
+            found = await self.read_votes(ref, ref.message_id, catching_up)
+        finally:
+            del self._catching_up[ref.poll_id]
+            for op in rules.catch_up_ops(found or [], catching_up.live):
+                self.writer.submit(op)
+        if found is None:
+            await self.close(ref.poll_id, reason=CloseReason.DELETED)
+
+    async def read_votes(self, ref: PollRef, message_id: int, catching_up: CatchingUp) -> list[VoteOp] | None:
+        """Compare the reactions on the poll message with the stored votes: the votes to write, None if it is gone."""
         channel = self.bot.get_partial_messageable(ref.channel_id, guild_id=ref.guild_id)
         try:
-            message = await channel.fetch_message(ref.message_id)
+            message = await channel.fetch_message(message_id)
         except discord.NotFound:
-            await self.close(ref.poll_id, reason=CloseReason.DELETED)
-            return
+            return None
         if ref.anonymous:
-            return  # button clicks cannot happen while the bot is offline
+            return []  # button clicks cannot happen while the bot is offline
         async with self.bot.db.transaction() as session:
             stored = await service.stored_votes(session, ref.poll_id)
-        present: set[tuple[int, int]] = set()
-        me = self.bot.user.id if self.bot.user else 0
-        for reaction in message.reactions:
-            name, emoji_id = emoji_parts(reaction.emoji)
-            option_id = ref.option_for(name, emoji_id)
-            async for user in reaction.users(limit=None):
-                if user.id == me:
-                    continue
-                if option_id is None or user.bot:
-                    self.unreact(ref.channel_id, ref.message_id, reaction_emoji(reaction.emoji), user.id)
-                else:
-                    present.add((user.id, option_id))
+        present = await self.reactions_present(ref, message, catching_up)
         known_voters = {voter for voter, _ in stored}
         for voter, option_id in sorted(present):
             if ref.role_id and voter not in known_voters and not await self.may_vote(ref, voter):
                 present.discard((voter, option_id))
                 emoji = discord.PartialEmoji.from_str(ref.option_emojis[option_id])
-                self.unreact(ref.channel_id, ref.message_id, emoji, voter)
-        for op in rules.reconcile_ops(ref.poll_id, stored, present, ref.positions):
-            self.writer.submit(op)
+                self.unreact(ref.channel_id, message_id, emoji, voter)
+        return rules.reconcile_ops(ref.poll_id, stored, present, ref.positions)
+
+    async def reactions_present(
+        self, ref: PollRef, message: discord.Message, catching_up: CatchingUp
+    ) -> set[tuple[int, int]]:
+        """(member, option) of every reaction that may count; others are taken back."""
+        present: set[tuple[int, int]] = set()
+        me = self.bot.user.id if self.bot.user else 0
+        for reaction in message.reactions:
+            name, emoji_id = emoji_parts(reaction.emoji)
+            option_id, key = ref.option_for(name, emoji_id), rules.emoji_key(name, emoji_id)
+            try:
+                users = [user async for user in every_reactor(reaction)]
+            except discord.NotFound as error:
+                if error.code == UNKNOWN_EMOJI:
+                    continue  # its last reaction went away since the message was read
+                raise
+            for user in users:
+                if user.id == me or (key, user.id) in catching_up.taken_back:
+                    continue
+                if option_id is None or user.bot:
+                    self.unreact(ref.channel_id, message.id, reaction_emoji(reaction.emoji), user.id)
+                else:
+                    present.add((user.id, option_id))
+        return present
 
     async def may_vote(self, ref: PollRef, user_id: int) -> bool:
         guild = self.bot.get_guild(ref.guild_id)
@@ -841,6 +904,12 @@ def emoji_parts(emoji: discord.Emoji | discord.PartialEmoji | str) -> tuple[str 
     if isinstance(emoji, str):
         return emoji, None
     return emoji.name, emoji.id
+
+
+def every_reactor(reaction: discord.Reaction) -> AsyncIterator[discord.User | discord.Member]:
+    """Every user who reacted, paged to the end: the count read with the message may already be outdated, and
+    reading only that many users (discord.py's default) could leave out a voter."""
+    return reaction.users(limit=sys.maxsize)
 
 
 def reaction_emoji(emoji: discord.Emoji | discord.PartialEmoji | str) -> str | discord.PartialEmoji:

@@ -10,10 +10,10 @@ from bot import i18n
 from bot.checks import channel_problems, guild_of, host_only, is_host, role_problem
 from bot.client import Agora
 from bot.errors import ChannelNotUsableError, RoleNotAssignableError
-from bot.replies import language_for, send_ephemeral
+from bot.replies import guild_language_and_source, language_for, send_ephemeral
 from models import guild_settings
 from models.base import utcnow
-from models.guild_settings import ChannelPurpose, GuildSettings, RolePurpose
+from models.guild_settings import ChannelPurpose, GuildSettings, LanguageSource, RolePurpose
 
 CHANNEL_CHOICES = [
     app_commands.Choice(name="Announcements", value=ChannelPurpose.ANNOUNCEMENTS.name.lower()),
@@ -53,7 +53,9 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
         async with self.bot.db.transaction() as session:
             settings = await guild_settings.get_settings(session, guild.id)
         language = await language_for(interaction)
-        await send_ephemeral(interaction, self.describe(settings, language))
+        guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
+        posts_in = await guild_language_and_source(self.bot, guild.id, guild_locale)
+        await send_ephemeral(interaction, self.describe(settings, language, posts_in))
 
     @app_commands.command(name="channel", description="Choose the channel Agora uses for a purpose")
     @app_commands.describe(purpose="What the channel is for", channel="The channel; leave empty to unset")
@@ -112,7 +114,7 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
         key = "settings.set.done" if value else "settings.set.cleared"
         await send_ephemeral(interaction, i18n.t(language, key, setting=label, value=value))
 
-    def describe(self, settings: GuildSettings, language: str) -> str:
+    def describe(self, settings: GuildSettings, language: str, posts_in: tuple[str, LanguageSource]) -> str:
         unset = i18n.t(language, "settings.show.unset")
         lines = [i18n.t(language, "settings.show.title")]
         for purpose in ChannelPurpose:
@@ -124,7 +126,10 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
             value = f"<@&{role_id}>" if role_id else unset
             lines.append(f"• {i18n.t(language, f'settings.label.{role_purpose.name.lower()}')}: {value}")
         defaults = self.bot.settings.locale
-        lines.append(f"• {i18n.t(language, 'settings.label.language')}: {settings.locale or defaults.default}")
+        chosen, source = posts_in
+        shown = i18n.t(language, f"settings.language.{chosen}")
+        reason = i18n.t(language, f"settings.show.language_source.{source.value}")
+        lines.append(f"• {i18n.t(language, 'settings.label.language')}: {shown} ({reason})")
         lines.append(f"• {i18n.t(language, 'settings.label.timezone')}: {settings.timezone or defaults.timezone}")
         return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, String, Table, Text, event
+from sqlalchemy import JSON, BigInteger, ColumnElement, DateTime, MetaData, String, Table, Text, delete, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
@@ -133,6 +133,34 @@ async def insert_or_ignore(session: AsyncSession, model: type[Base], **values: A
     table = cast(Table, model.__table__)
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     return (await session.execute(statement)).first() is not None
+
+
+async def destroy_rows(session: AsyncSession, *deletions: tuple[Table, ColumnElement[bool]]) -> None:
+    """Delete rows so that, once the transaction commits, no copy of them stays readable in the database files.
+
+    A plain DELETE only marks rows dead; their bytes stay in the files until overwritten. SQLite zeroes deleted
+    content itself (`secure_delete`, set on every connection), but its write-ahead log still holds the pages as
+    they were: the caller runs `Database.erase_deleted()` after the commit. PostgreSQL has no such setting, and
+    even VACUUM leaves the bytes in the pages' free space (VACUUM FULL copies them on while an older snapshot is
+    open): the tables are emptied with TRUNCATE, which gives them new files and empties the old ones at commit,
+    and their remaining rows are copied back. Meant for small tables (they stay locked until the commit).
+    """
+    for table, condition in deletions:
+        await session.execute(delete(table).where(condition))
+    if session.get_bind().dialect.name == "postgresql":
+        await _rewrite_postgresql(session, [table for table, _ in deletions])
+
+
+async def _rewrite_postgresql(session: AsyncSession, tables: list[Table]) -> None:
+    """Move the tables' live rows aside, TRUNCATE them (new, empty files) and put the rows back."""
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    names = [(quote(table.name), quote(f"kept_{table.name}")) for table in tables]  # our own tables, quoted
+    for name, kept in names:
+        await session.execute(text(f"CREATE TEMPORARY TABLE {kept} AS SELECT * FROM {name}"))  # noqa: S608
+    await session.execute(text("TRUNCATE " + ", ".join(name for name, _ in names)))
+    for name, kept in names:
+        await session.execute(text(f"INSERT INTO {name} SELECT * FROM {kept}"))  # noqa: S608
+        await session.execute(text(f"DROP TABLE {kept}"))
 
 
 # No IANA zone name is longer (the longest is about 30 characters); the columns that keep one hold 64.

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.errors import UserError
 from models.base import TIMEZONE_MAX_CHARS, Base, CleanString, Snowflake, UTCDateTime, insert_or_ignore, is_timezone
+from models.errors import UserError
+from models.localized import LANGUAGES, language_of
 
-SUPPORTED_LOCALES = ("fr", "en")
+SUPPORTED_LOCALES = LANGUAGES
 
 
 class ChannelPurpose(StrEnum):
@@ -75,8 +76,24 @@ async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
     return settings
 
 
-def effective_locale(settings: GuildSettings | None, defaults: Defaults) -> str:
-    return (settings.locale if settings else None) or defaults.locale
+class LanguageSource(StrEnum):
+    """Why a guild's language is what it is (`/agora show` says it)."""
+
+    HOST = "host"  # a host chose it with /agora language
+    DISCORD = "discord"  # the server's language in Discord, when Agora speaks it
+    DEFAULT = "default"  # the deployment's locale.default
+
+
+def decide_language(
+    settings: GuildSettings | None, discord_language: str | None, default: str
+) -> tuple[str, LanguageSource]:
+    """The language of Agora's posts in a guild, and why: the host's choice, else the server's Discord language
+    (already mapped to one of ours, or None), else the deployment default. The one place that decides it."""
+    if settings is not None and settings.locale:
+        return settings.locale, LanguageSource.HOST
+    if discord_language in SUPPORTED_LOCALES:
+        return discord_language, LanguageSource.DISCORD
+    return default, LanguageSource.DEFAULT
 
 
 def effective_timezone(settings: GuildSettings | None, defaults: Defaults) -> ZoneInfo:
@@ -128,3 +145,40 @@ def timezone_suggestions(text: str, limit: int = 25) -> list[str]:
     needle = text.strip().lower().replace(" ", "_")
     names = sorted(name for name in available_timezones() if "/" in name and needle in name.lower())
     return names[:limit]
+
+
+@dataclass(frozen=True)
+class GuildContext:
+    """What one unit of work needs to know about its server, read once inside its transaction.
+
+    `language` is for public posts (the server's, see `decide_language`); `reply_language` for the member acting,
+    when Agora speaks their Discord language, else the server's.
+    """
+
+    guild_id: int
+    settings: GuildSettings
+    language: str
+    language_source: LanguageSource
+    zone: ZoneInfo
+    reply_language: str
+
+
+async def load_context(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    defaults: Defaults,
+    guild_locale: str | None = None,
+    member_locale: str | None = None,
+) -> GuildContext:
+    """The server's settings, language and time zone; reading never writes (a server without a row gets defaults)."""
+    settings = await session.get(GuildSettings, guild_id) or GuildSettings(guild_id=guild_id)
+    language, source = decide_language(settings, language_of(guild_locale), defaults.locale)
+    return GuildContext(
+        guild_id=guild_id,
+        settings=settings,
+        language=language,
+        language_source=source,
+        zone=effective_timezone(settings, defaults),
+        reply_language=language_of(member_locale) or language,
+    )

@@ -64,7 +64,8 @@ class AgoraHarness:
         return client
 
     async def restart(self) -> Agora:
-        await self.runner.restart(wait_for_sync=True)
+        """Commands are synced only when they changed, so a restart waits for the bot alone, not for a sync."""
+        await self.runner.restart()
         return await self.caught_up()
 
     async def stop(self) -> None:
@@ -76,8 +77,19 @@ class AgoraHarness:
         return self.bot
 
     async def start(self) -> Agora:
-        await self.runner.start(wait_for_sync=True)
+        await self.runner.start()
         return await self.caught_up()
+
+    async def idle(self) -> None:
+        """Until Agora has nothing left to do: every gateway event sent so far handled, every write committed,
+        every REST call answered. Tests await this (or the outcome itself), never a quiet period."""
+        emulator = self.runner.emulator
+        while True:
+            sent = len(emulator.events)
+            await emulator.sync()
+            await self.bot.idle()
+            if emulator.core.journal.in_flight == 0 and len(emulator.events) == sent:
+                return
 
 
 @pytest.fixture
@@ -85,7 +97,8 @@ def agora_settings(discord: Emulator, database_url: str) -> Settings:
     return Settings(
         database=DatabaseSettings(url=database_url),
         locale=LocaleSettings(default="en", timezone="Europe/Paris"),
-        discord=DiscordSettings(api_base=discord.http_url, gateway_url=discord.gateway_url),
+        # discord.py's wait for more servers after the last one arrived: the emulator sends its one guild at once.
+        discord=DiscordSettings(api_base=discord.http_url, gateway_url=discord.gateway_url, ready_timeout=0.05),
     )
 
 
@@ -97,14 +110,15 @@ def agora_cogs() -> Sequence[str]:
 
 @pytest.fixture
 async def agora(run_bot: RunBot, agora_settings: Settings, agora_cogs: Sequence[str]) -> AsyncIterator[AgoraHarness]:
-    """Agora started against the emulator, caught up (reconciled, scheduler running), commands synced.
+    """Agora started against the emulator, caught up (reconciled, scheduler running), commands synced (a fresh
+    database has never synced them).
 
     Stopped here at teardown, before its database goes away.
     """
     from cogs import COGS
 
     def build() -> Agora:
-        return Agora(agora_settings, cogs=(*COGS, *agora_cogs), guild_ready_timeout=0.05)
+        return Agora(agora_settings, cogs=(*COGS, *agora_cogs))
 
     runner = await run_bot(build, wait_for_sync=True)
     harness = AgoraHarness(runner, agora_settings, agora_cogs)

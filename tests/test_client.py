@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from bot.client import Agora
+from bot.config import DiscordSettings, Settings
+from cogs import COGS
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
+from tests.emulator import Emulator, RunBot
 
 
 @pytest.fixture
@@ -44,9 +54,24 @@ async def test_button_click_and_modal_submit_reach_the_bot_even_after_a_restart(
     message = general.messages[-1]
     await agora.restart()  # the button is a DynamicItem: it survives restarts
     opened = await alice.click(message, "Take a note")
-    assert opened.modal is not None
-    submitted = await alice.submit_modal({"probe:note": "bring snacks"})
+    assert opened.modal is not None and opened.modal["custom_id"] == "agora:probe:noted:1"
+    await agora.restart()  # so does an open form: its submission is routed by custom id
+    submitted = await alice.submit_modal({"note": "bring snacks"})
     assert submitted.ephemeral and submitted.content == "noted: bring snacks"
+
+
+async def test_components_and_forms_nobody_claims_get_a_kind_answer(discord: Emulator, agora: AgoraHarness) -> None:
+    alice = await discord.member("alice", locale="fr")
+    await alice.slash("post", text="hello")
+    message = discord.guild.channel("general").messages[-1]
+    opened = await alice.click(message, "Take a note")
+    assert opened.modal is not None
+    agora.runner.factory = lambda: Agora(agora.settings, cogs=COGS, guild_ready_timeout=0.05)  # the probe is gone
+    await agora.restart()
+    gone = await alice.click(message, "Take a note")
+    assert gone.ephemeral and gone.content.startswith("Ceci n'est plus disponible.")
+    late = await alice.submit_modal({"note": "too late"})
+    assert late.ephemeral and late.content.startswith("Ceci n'est plus disponible.")
 
 
 async def test_reaction_events_reach_the_bot(discord: Emulator, agora: AgoraHarness) -> None:
@@ -120,3 +145,190 @@ async def test_default_allowed_mentions_forbid_everyone_and_roles(agora: AgoraHa
     mentions = agora.bot.allowed_mentions
     assert mentions is not None
     assert mentions.to_dict()["parse"] == ["users"]
+
+
+LOADS_THE_BOT = """
+import asyncio, sys
+from bot.client import Agora
+from bot.config import DatabaseSettings, Settings
+
+async def main() -> None:
+    bot = Agora(Settings(database=DatabaseSettings(url=sys.argv[1])))
+    await bot.prepare(migrate=True)
+    await bot.close()
+
+asyncio.run(main())
+print(sorted({name.split(".")[0] for name in sys.modules} & {"matplotlib", "numpy", "PIL"}))
+"""
+
+
+def test_loading_the_bot_does_not_import_the_chart_libraries(database_url: str) -> None:
+    """matplotlib costs about a second and 50 MB at start; only a closing poll or a host's report needs it."""
+    result = subprocess.run(  # noqa: S603  (our own code, fixed arguments)
+        [sys.executable, "-c", LOADS_THE_BOT, database_url], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def bot_environment(discord: Emulator, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a real `python -m bot` process aimed at the emulator (nothing inherited from ours)."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AGORA_", "DISCORD_"))}
+    environment.update(
+        AGORA_DATABASE__URL=database_url,
+        AGORA_DISCORD__API_BASE=discord.http_url,
+        AGORA_DISCORD__GATEWAY_URL=discord.gateway_url,
+        DISCORD_TOKEN=discord.token,
+        **extra,
+    )
+    return environment
+
+
+async def next_line_with(stream: asyncio.StreamReader, text: str, seen: list[str]) -> str:
+    """Read the bot's log until a line contains `text` (the process's own signal that it got there)."""
+    while True:
+        line = (await asyncio.wait_for(stream.readline(), timeout=60)).decode()
+        if not line:
+            raise AssertionError(f"the bot exited before logging {text!r}:\n{''.join(seen)}")
+        seen.append(line)
+        if text in line:
+            return line
+
+
+async def test_the_bot_process_says_who_it_is_when_ready_and_stops_cleanly_on_sigterm(
+    discord: Emulator, database_url: str, tmp_path: Path
+) -> None:
+    environment = bot_environment(discord, database_url, AGORA_DISCORD__READY_TIMEOUT="0.05")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        ready = await next_line_with(process.stderr, "ready as", seen)
+        me = discord.bot
+        assert f"ready as {me.username}#{me.id} in 1 guild(s)" in ready
+        process.send_signal(signal.SIGTERM)
+        stopped = await next_line_with(process.stderr, "stopped as", seen)
+        assert f"stopped as {me.username}#{me.id}" in stopped
+        assert await asyncio.wait_for(process.wait(), timeout=60) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert not [line for line in seen if " ERROR " in line or "Traceback" in line], "".join(seen)
+
+
+def test_ready_timeout_is_a_checked_setting() -> None:
+    assert Settings().discord.ready_timeout == 2.0
+    with pytest.raises(ValidationError, match="greater than 0"):
+        DiscordSettings(ready_timeout=0)
+    with pytest.raises(ValidationError, match="less than or equal to 60"):
+        DiscordSettings(ready_timeout=600)
+
+
+# --- commands are synced only when they changed ----------------------------------------------------------------
+
+
+def command_syncs(discord: Emulator) -> list[str]:
+    """The bulk overwrites of commands Discord accepted (global or per guild), oldest first."""
+    return [
+        request.path
+        for request in discord.requests
+        if request.method == "PUT" and (request.route or "").endswith("/commands") and request.status == 200
+    ]
+
+
+def command_names(discord: Emulator) -> set[str]:
+    return {command["name"] for command in discord.commands()}
+
+
+async def test_a_restart_with_unchanged_commands_does_not_sync_them_again(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    assert len(command_syncs(discord)) == 1  # the first start of a fresh database
+    await agora.restart()
+    await agora.restart()
+    assert len(command_syncs(discord)) == 1
+
+
+async def test_the_hashed_payload_is_exactly_what_discord_received(discord: Emulator, agora: AgoraHarness) -> None:
+    sent = next(request.json for request in discord.requests if request.method == "PUT")
+    payloads = await agora.bot.command_payloads()
+    assert payloads == {"global": sent}
+    assert any("name_localizations" in command and command["name_localizations"] for command in sent)
+
+
+async def test_changed_commands_are_synced_once_at_the_next_start(discord: Emulator, agora: AgoraHarness) -> None:
+    assert "post" in command_names(discord)
+    agora.runner.factory = lambda: Agora(agora.settings, cogs=COGS)  # the next version: without the probe's commands
+    await agora.restart()
+    assert len(command_syncs(discord)) == 2
+    assert "post" not in command_names(discord) and "agora" in command_names(discord)
+    await agora.restart()
+    assert len(command_syncs(discord)) == 2
+
+
+async def test_guild_commands_are_synced_per_guild_and_only_when_changed(
+    discord: Emulator, agora_settings: Settings, run_bot: RunBot
+) -> None:
+    """(The settings come before `run_bot`: its bots stop at teardown before their database goes away.)"""
+    scoped = agora_settings.discord.model_copy(update={"sync_guilds": [discord.guild.id]})
+    settings = agora_settings.model_copy(update={"discord": scoped})
+    runner = await run_bot(lambda: Agora(settings), wait_for_sync=True)
+    assert command_syncs(discord) == [f"/applications/{discord.application_id}/guilds/{discord.guild.id}/commands"]
+    await runner.restart()
+    assert len(command_syncs(discord)) == 1
+
+
+def agora_command(
+    command: str, discord: Emulator, database_url: str, folder: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603  (our own CLI, fixed arguments)
+        [sys.executable, "-m", "bot", command],
+        cwd=folder,
+        env=bot_environment(discord, database_url, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_check_says_whether_the_next_start_will_sync_the_commands(
+    discord: Emulator, agora_settings: Settings, database_url: str, run_bot: RunBot, tmp_path: Path
+) -> None:
+    runner = await run_bot(lambda: Agora(agora_settings, cogs=(*COGS, "tests.support.probe")), wait_for_sync=True)
+    await runner.stop()
+    checked = agora_command("check", discord, database_url, tmp_path)  # the CLI's bot has no probe commands
+    assert checked.returncode == 0, checked.stderr
+    assert "commands (global): sync pending: changed since the last sync, last synced " in checked.stdout
+    runner.factory = lambda: Agora(agora_settings)
+    await runner.start()
+    await runner.stop()
+    checked = agora_command("check", discord, database_url, tmp_path)
+    assert "commands (global): up to date, last synced " in checked.stdout
+    checked = agora_command(
+        "check", discord, database_url, tmp_path, AGORA_DISCORD__SYNC_GUILDS=f"[{discord.guild.id}]"
+    )
+    assert f"commands (guild:{discord.guild.id}): sync pending: never synced from this database" in checked.stdout
+
+
+async def test_sync_command_forces_a_sync_of_unchanged_commands(
+    discord: Emulator, agora_settings: Settings, database_url: str, run_bot: RunBot, tmp_path: Path
+) -> None:
+    runner = await run_bot(lambda: Agora(agora_settings), wait_for_sync=True)
+    await runner.stop()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "sync",
+        cwd=tmp_path,
+        env=bot_environment(discord, database_url),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, err.decode()
+    assert f"commands (global): synced {len(discord.commands())} command(s)" in out.decode()
+    assert len(command_syncs(discord)) == 2

@@ -223,3 +223,49 @@ def test_conduct_files_are_read_next_to_the_config_and_checked(tmp_path: Path) -
         f"{tmp_path / 'config.toml'}: conduct.en = 'en.md' is wrong: 4001 characters; keep it under 4000 "
         "(Discord shows at most that in one post)",
     ]
+
+
+def test_a_wrong_value_from_the_environment_names_the_variable_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "[locale]\ndefault = 'fr'")
+    monkeypatch.setenv("AGORA_LOCALE__DEFAULT", "de")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        "environment variable AGORA_LOCALE__DEFAULT: locale.default = 'de' is wrong: Input should be 'fr' or 'en'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("AGORA_LOCALE__TZ", "UTC", "environment variable AGORA_LOCALE__TZ: unknown key locale.tz; unset it"),
+        ("AGORA_LOCALE", '{"default": "de"}', "environment variable AGORA_LOCALE: locale.default = 'de' is wrong"),
+        ("AGORA_DISCORD__SYNC_GUILDS", '[1, "x"]', "environment variable AGORA_DISCORD__SYNC_GUILDS: discord.sync"),
+        ("AGORA_CONDUCT__FR", "missing.md", "environment variable AGORA_CONDUCT__FR: conduct.fr = 'missing.md'"),
+    ],
+)
+def test_each_kind_of_environment_mistake_names_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, ""))
+    assert str(caught.value).startswith(expected)
+
+
+def test_a_wrong_value_in_the_file_is_still_blamed_on_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGORA_LOCALE", '{"timezone": "UTC"}')  # another key of the same section, as JSON
+    assert problem(tmp_path, "[locale]\ndefault = 'de'").startswith(f"{tmp_path / 'config.toml'}: locale.default")
+
+
+def test_a_missing_sqlite_folder_is_one_line(tmp_path: Path) -> None:
+    config = write(tmp_path, "[database]\nurl = 'sqlite+aiosqlite:///nowhere/agora.db'")
+    result = agora("check", "--config", str(config), cwd=ROOT)
+    assert result.returncode == 2
+    assert f"database.url: cannot open sqlite+aiosqlite:///{tmp_path / 'nowhere' / 'agora.db'}: the folder " in (
+        result.stderr
+    )
+    assert "does not exist; create it or fix the path" in result.stderr
+    assert result.stderr.strip().count("\n") == 0

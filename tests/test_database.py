@@ -31,13 +31,14 @@ async def test_migrations_upgrade_from_empty_and_match_the_models(database_url: 
     await database.dispose()
 
 
-async def test_sqlite_gets_wal_foreign_keys_and_busy_timeout(db: Database) -> None:
+async def test_sqlite_gets_wal_foreign_keys_busy_timeout_and_secure_delete(db: Database) -> None:
     if db.dialect != "sqlite":
         pytest.skip("SQLite only")
     async with db.engine.connect() as connection:
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 30000
+        assert (await connection.execute(text("PRAGMA secure_delete"))).scalar() == 1  # deleted rows are zeroed
 
 
 async def test_transaction_rolls_back_on_error_and_runs_callbacks_only_on_commit(db: Database) -> None:

@@ -509,7 +509,9 @@ async def test_members_who_joined_or_left_while_offline_are_caught_up(discord: E
     await discord.leave(discord.guild, bob)
     await agora.start()
     await discord.wait_for(lambda: any(alice.mention in m.content for m in server.welcome.messages), what="greeting")
-    await discord.settle()
+    catching_up = agora.bot.get_cog("Onboarding").catching_up  # type: ignore[union-attr]
+    assert catching_up is not None
+    await asyncio.wait_for(catching_up, timeout=10)  # the leaves are recorded after the greetings
     async with agora.bot.db.transaction() as session:
         bob_path = await service.get_path(session, discord.guild.id, bob.id)
         owner_path = await service.get_path(session, discord.guild.id, discord.guild.owner_id)
@@ -520,6 +522,18 @@ async def test_members_who_joined_or_left_while_offline_are_caught_up(discord: E
 def last_ephemeral(member: MemberDriver) -> Message:
     found = [i.original for i in member.emulator.state.interactions.values() if i.user_id == member.id and i.original]
     return found[-1]
+
+
+async def test_greeting_follows_the_server_language_in_discord_when_no_host_chose_one(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    discord.guild.preferred_locale = "fr"  # the deployment default is English in these tests
+    await agora.restart()  # the bot learns the server's language when the guild arrives
+    server = await set_up(discord, agora.bot.db)
+    await slash(server.host, "conduct publish")
+    alice = await discord.member("alice")
+    greeting = await greeting_of(server.welcome, alice)
+    assert greeting.content.startswith(f"👋 Bienvenue {alice.mention} sur **{discord.guild.name}** !")
 
 
 async def test_newcomers_who_start_the_moment_they_join_are_greeted_and_get_their_path(

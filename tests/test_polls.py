@@ -15,7 +15,7 @@ from models import scheduling
 from models.polls import rules, service
 from models.polls.chart import ChartText, render_chart
 from models.polls.rules import Action, PollRules, Verdict, VoteOp, decide
-from models.polls.tables import Poll, PollVote
+from models.polls.tables import PollBallot, PollKey
 from models.polls.writer import VoteWriter
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -191,6 +191,64 @@ def test_reconciliation_withdraws_first_then_adds() -> None:
     ]
 
 
+ADD, REMOVE = Action.ADD, Action.REMOVE
+POSITIONS = {10: 0, 11: 1, 12: 2}
+
+# Voter 7's stored choices, what the catch-up's reads saw, the live events that came while it read (in order):
+# the choices it ends with, and the reactions the bot takes back.
+CATCH_UP = {
+    "put back while read: the vote stays": (SINGLE, {10}, set(), [(10, ADD)], {10}, []),
+    "taken off while read: the vote goes": (SINGLE, set(), {10}, [(10, REMOVE)], set(), []),
+    "read after the event: the same": (SINGLE, set(), {10}, [(10, ADD)], {10}, []),
+    "switched while read: the newer wins": (SINGLE, {10}, {10}, [(11, ADD)], {11}, [10]),
+    "switched offline, back while read": (SINGLE, {10}, {10, 11}, [(10, ADD)], {10}, [11]),
+    "switched offline, back before the read": (SINGLE, {10}, {11}, [(10, ADD)], {10}, [11]),
+    "off and on while read": (SINGLE, {10}, {10}, [(10, REMOVE), (10, ADD)], {10}, []),
+    "no room for a newer choice": (MULTI_TWO, {10, 11}, {11, 12}, [(10, ADD)], {11, 12}, [10]),
+    "room made after a refusal": (MULTI_TWO, {10, 11}, {10, 11, 12}, [(10, REMOVE)], {11}, [12]),
+    "room made and taken again": (
+        MULTI_TWO,
+        {10, 11},
+        {10, 11, 12},
+        [(10, REMOVE), (12, REMOVE), (12, ADD)],
+        {11, 12},
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("poll", "stored", "seen", "live", "ends_with", "taken_back"), list(CATCH_UP.values()), ids=list(CATCH_UP)
+)
+def test_live_events_come_after_the_catch_up_and_win(
+    poll: PollRules,
+    stored: set[int],
+    seen: set[int],
+    live: list[tuple[int, Action]],
+    ends_with: set[int],
+    taken_back: list[int],
+) -> None:
+    reconciled = rules.reconcile_ops(1, {(7, o) for o in stored}, {(7, o) for o in seen}, POSITIONS)
+    ops = rules.catch_up_ops(reconciled, [op(option, action) for option, action in live])
+    assert ops[len(reconciled) :] == [op(option, action) for option, action in live]
+    choices, results = frozenset(stored), []
+    for vote in ops:  # what the single writer does with them, in order
+        outcome = decide(choices, vote, poll)
+        choices = outcome.choices
+        results.append((vote, outcome))
+    assert choices == ends_with
+    assert rules.reactions_to_take_back(results) == [(1, 7, option) for option in taken_back]
+
+
+def test_a_reaction_chosen_again_in_the_same_batch_is_not_taken_back() -> None:
+    switch = decide(frozenset({10}), op(11), SINGLE)  # 10 replaced by 11 …
+    back = decide(switch.choices, op(10), SINGLE)  # … and chosen again: only 11 goes
+    other = VoteOp(1, 8, 12, ADD)
+    refused = decide(frozenset({10, 11}), other, MULTI_TWO)
+    results = [(op(11), switch), (op(10), back), (other, refused), (other, refused)]
+    assert rules.reactions_to_take_back(results) == [(1, 7, 11), (1, 8, 12)]
+
+
 def test_ballot_ids_are_stable_per_poll_and_differ_between_polls() -> None:
     assert rules.ballot_id(b"k" * 32, 42) == rules.ballot_id(b"k" * 32, 42)
     assert rules.ballot_id(b"k" * 32, 42) != rules.ballot_id(b"j" * 32, 42)
@@ -308,28 +366,44 @@ async def test_closing_is_idempotent_and_freezes_counts(db: Database) -> None:
 
 async def test_an_anonymous_poll_keeps_no_voter_next_to_a_choice_once_closed(db: Database) -> None:
     view = await new_poll(db, anonymous=True)
+    public = await new_poll(db)
     a, b, _ = (option.id for option in view.options)
     async with db.transaction() as session:
-        salt = await session.scalar(select(Poll.salt).where(Poll.id == view.id))
-    assert salt is not None and len(salt) == 32
-    ballots = [rules.ballot_id(salt, member) for member in (111, 222)]
+        key = await session.scalar(select(PollKey.key).where(PollKey.poll_id == view.id))
+        ref = await service.ref_by_id(session, view.id)
+    assert key is not None and len(key) == 32 and ref is not None and ref.salt == key
+    ballots = [rules.ballot_id(key, member) for member in (111, 222)]
     async with db.transaction() as session:
         await service.apply_votes(
             session,
-            [VoteOp(view.id, ballots[0], a, Action.TOGGLE), VoteOp(view.id, ballots[1], b, Action.TOGGLE)],
+            [
+                VoteOp(view.id, ballots[0], a, Action.TOGGLE),
+                VoteOp(view.id, ballots[1], b, Action.TOGGLE),
+                VoteOp(public.id, 111, public.options[0].id, Action.ADD),
+            ],
             now=NOW,
         )
-    assert {voter for voter, _ in await votes_of(db, view.id)} == set(ballots)  # never the member ids
+    assert await ballots_of(db, view.id) == {(ballots[0], a), (ballots[1], b)}  # never the member ids
+    assert await votes_of(db, view.id) == set()  # and apart from public votes
+    assert await votes_of(db, public.id) == {(111, public.options[0].id)}
     async with db.transaction() as session:
         await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.COMMAND)
     async with db.transaction() as session:
-        remaining = await session.scalar(select(func.count()).select_from(PollVote).where(PollVote.poll_id == view.id))
-        poll = await session.get(Poll, view.id)
+        keys = await session.scalar(select(func.count()).select_from(PollKey))
         closed = await service.get_view(session, view.id)
         result = await service.current_tally(session, closed)
-    assert remaining == 0
-    assert poll is not None and poll.salt is None
+        ref = await service.ref_by_id(session, view.id)
+    assert await ballots_of(db, view.id) == set() and keys == 0 and ref is not None and ref.salt is None
     assert (result.counts[a], result.counts[b], result.voters) == (1, 1, 2)
+    assert await votes_of(db, public.id) == {(111, public.options[0].id)}
+
+
+async def ballots_of(db: Database, poll_id: int) -> set[tuple[int, int]]:
+    async with db.transaction() as session:
+        rows = await session.execute(
+            select(PollBallot.voter_id, PollBallot.option_id).where(PollBallot.poll_id == poll_id)
+        )
+        return {(voter, option) for voter, option in rows}
 
 
 async def test_a_deadline_schedules_a_close_job_and_closing_by_hand_cancels_it(db: Database) -> None:

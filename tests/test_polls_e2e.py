@@ -21,7 +21,7 @@ from bot.database import Database
 from models import scheduling
 from models.base import utcnow
 from models.polls import service
-from models.polls.tables import Poll, PollVote
+from models.polls.tables import Poll, PollBallot, PollKey, PollVote
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator, MemberDriver, RunBot
 from tests.emulator.state import Channel, Interaction, Message
@@ -94,12 +94,12 @@ async def caught_up(agora: AgoraHarness) -> None:
     await cog.writer.flush()
 
 
-async def stored(agora: AgoraHarness) -> set[tuple[int, str]]:
-    """(voter, option label) rows of every poll."""
+async def stored(agora: AgoraHarness, table: type[PollVote | PollBallot] = PollVote) -> set[tuple[int, str]]:
+    """(voter, option label) rows of every public poll (or the ballots of every anonymous poll)."""
     cog = polls(agora)
     await cog.writer.flush()
     async with agora.bot.db.transaction() as session:
-        rows = await session.execute(select(PollVote.voter_id, PollVote.option_id))
+        rows = await session.execute(select(table.voter_id, table.option_id))
         pairs = list(rows)
         labels = {}
         for poll_id in await session.scalars(select(Poll.id)):
@@ -223,7 +223,7 @@ async def test_anonymous_poll_votes_with_buttons_and_keeps_no_voter(discord: Emu
     bob = await discord.member("bob")
     await answer(discord, await bob.click(message, "Testing"))
     await shows(discord, message, "2 voters")
-    voters = {voter for voter, _ in await stored(agora)}
+    voters = {voter for voter, _ in await stored(agora, PollBallot)}
     assert len(voters) == 2 and not voters & {alice.id, bob.id}  # keyed hashes, never member ids
 
     withdrawn = await answer(discord, await bob.click(message, "Testing"))  # clicking one's choice again withdraws it
@@ -231,8 +231,8 @@ async def test_anonymous_poll_votes_with_buttons_and_keeps_no_voter(discord: Emu
     closed = await hana.slash("poll close")
     assert closed.ephemeral and "closed" in await answer(discord, closed)
     async with agora.bot.db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(PollVote)) == 0
-        assert await session.scalar(select(Poll.salt)) is None
+        assert await session.scalar(select(func.count()).select_from(PollBallot)) == 0
+        assert await session.scalar(select(func.count()).select_from(PollKey)) == 0
     assert message.buttons() == []
 
 
@@ -450,6 +450,142 @@ async def test_reactions_added_and_removed_while_offline_are_reconciled(discord:
     assert await stored(agora) == {(alice.id, "Testing"), (carol.id, "Docker")}
     await discord.wait_for(lambda: alice.id not in message.reactors(A), what="alice's older reaction taken back")
     await shows(discord, message, "2 voters")
+
+
+# A member changes a reaction while Agora's start-up catch-up reads it: Discord's REST answer (what the catch-up sees)
+# is held until the gateway event of the change has reached the bot, as when a real answer is slow.
+CATCH_UP_RACES = {
+    # removed while offline, put back while the catch-up reads that reaction: the vote stays
+    "put back": ((A,), (), (A,), "reactions", {A}),
+    # added while offline, taken off while the catch-up reads that reaction: the vote goes
+    "taken off": ((), (A,), (A,), "reactions", set()),
+    # single choice: switched A → B while offline, back to A while the catch-up reads the message: A wins
+    "switched back": ((A,), (B,), (A,), "message", {A}),
+}
+
+
+@pytest.mark.parametrize(
+    ("voted", "offline", "during", "held", "expected"), list(CATCH_UP_RACES.values()), ids=list(CATCH_UP_RACES)
+)
+async def test_a_reaction_changed_during_the_catch_up_is_not_undone(
+    discord: Emulator,
+    agora: AgoraHarness,
+    voted: tuple[str, ...],
+    offline: tuple[str, ...],
+    during: tuple[str, ...],
+    held: str,
+    expected: set[str],
+) -> None:
+    hana = await host(discord)
+    channel = discord.guild.channel("general")
+    message = await create(hana, channel)
+    alice = await discord.member("alice")
+    for emoji in voted:
+        await alice.react(message, emoji)
+    await caught_up(agora)
+    await agora.stop()
+    for emoji in (A, B, C):  # while offline, alice's reactions become `offline`
+        if emoji in offline:
+            await alice.react(message, emoji)
+        else:
+            await alice.unreact(message, emoji)
+    path = f"/channels/{channel.id}/messages/{message.id}"
+    release = asyncio.Event()
+    slow = discord.faults.delay("GET", path if held == "message" else f"{path}/reactions/{A}", release)
+    await agora.start()
+    await discord.wait_for(lambda: slow.holding, what=f"the catch-up's read of the {held} held")
+    for emoji in during:  # alice toggles it; the gateway event overtakes the held answer
+        if alice.id in message.reactors(emoji):
+            await alice.unreact(message, emoji)
+        else:
+            await alice.react(message, emoji)
+    await polls(agora).writer.flush()  # the bot has handled the event
+    release.set()
+    await caught_up(agora)
+    labels = {A: "Git basics", B: "Testing", C: "Docker"}
+    await discord.wait_for(lambda: len(reacted(message, alice)) <= 1, what="a single choice left on the message")
+    assert reacted(message, alice) == expected
+    await discord.sync()
+    assert await stored(agora) == {(alice.id, labels[e]) for e in expected}
+    voters = f"{len(expected)} voter" if expected else "0 voters"
+    await shows(discord, message, voters)
+    results = await alice.slash("poll results")
+    assert results.original is not None and voters in results.original.embeds[0]["description"]
+
+
+def reacted(message: Message, member: MemberDriver) -> set[str]:
+    return {emoji for emoji in (A, B, C) if member.id in message.reactors(emoji)}
+
+
+async def test_a_reaction_added_during_the_catch_up_does_not_hide_an_earlier_one(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    """The catch-up reads every reactor, not only as many as the message counted when it was read."""
+    hana = await host(discord)
+    channel = discord.guild.channel("general")
+    message = await create(hana, channel)
+    alice, bob = await discord.member("alice"), await discord.member("bob")  # Discord lists alice first
+    await bob.react(message, A)
+    await caught_up(agora)
+    await agora.stop()
+    release = asyncio.Event()
+    slow = discord.faults.delay("GET", f"/channels/{channel.id}/messages/{message.id}", release)
+    await agora.start()
+    await discord.wait_for(lambda: slow.holding, what="the catch-up's read of the message held")
+    await alice.react(message, A)  # the held message still counts two reactions on 🇦: the bot's and bob's
+    await polls(agora).writer.flush()
+    release.set()
+    await caught_up(agora)
+    assert await stored(agora) == {(alice.id, "Git basics"), (bob.id, "Git basics")}
+
+
+async def test_a_reaction_gone_before_the_catch_up_reads_it_is_skipped(discord: Emulator, agora: AgoraHarness) -> None:
+    """Nobody reacts with 🎉 any more when the catch-up asks who did: the rest of the poll is still caught up."""
+    hana = await host(discord)
+    channel = discord.guild.channel("general")
+    message = await create(hana, channel)
+    alice, bob = await discord.member("alice"), await discord.member("bob")
+    await agora.stop()
+    await alice.react(message, A)  # counted on start
+    await bob.react(message, "🎉")  # not an option: would be taken back
+    release = asyncio.Event()
+    slow = discord.faults.delay("GET", f"/channels/{channel.id}/messages/{message.id}", release)
+    discord.expect_rejections(10014)  # Unknown Emoji: nobody reacts with 🎉 any more
+    await agora.start()
+    await discord.wait_for(lambda: slow.holding, what="the catch-up's read of the message held")
+    await bob.unreact(message, "🎉")
+    release.set()
+    await caught_up(agora)
+    assert await stored(agora) == {(alice.id, "Git basics")}
+
+
+async def test_a_reaction_being_taken_back_is_not_counted_again_by_the_catch_up(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    """A reaction the bot is removing, which Discord has not removed yet, does not count when the catch-up reads it."""
+    hana = await host(discord)
+    channel = discord.guild.channel("general")
+    first, second = await create(hana, channel), await create(hana, channel, question="And after that?")
+    alice = await discord.member("alice")
+    await alice.react(second, A)
+    await caught_up(agora)
+    await agora.stop()
+    path = f"/channels/{channel.id}/messages"
+    let_read, let_remove = asyncio.Event(), asyncio.Event()
+    reading_first = discord.faults.delay("GET", f"{path}/{first.id}", let_read)
+    removing = discord.faults.delay("DELETE", f"{path}/{second.id}/reactions/{A}/{alice.id}", let_remove, request=True)
+    await agora.start()
+    await discord.wait_for(lambda: reading_first.holding, what="the catch-up held on the first poll")
+    await alice.react(second, B)  # single choice: the bot takes 🇦 back, and Discord is slow to do it
+    await discord.wait_for(lambda: removing.holding, what="the removal of alice's 🇦 held")
+    assert not [r for r in discord.requests if r.method == "GET" and r.path == f"{path}/{second.id}"]
+    let_read.set()
+    await caught_up(agora)  # the second poll's catch-up read 🇦 while it was being taken back
+    let_remove.set()
+    await discord.wait_for(lambda: alice.id not in second.reactors(A), what="alice's 🇦 taken back")
+    await discord.sync()
+    assert await stored(agora) == {(alice.id, "Testing")}
+    assert alice.id in second.reactors(B)
 
 
 async def test_a_deadline_passed_during_downtime_closes_once_on_start(discord: Emulator, agora: AgoraHarness) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.base import is_timezone
-from models.guild_settings import GuildSettings, timezone_suggestions
+from models.guild_settings import GuildSettings, LanguageSource, decide_language, timezone_suggestions
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator, MemberDriver
 
@@ -141,3 +141,31 @@ async def test_host_picks_the_announcements_channel(discord: Emulator, agora: Ag
     news = await discord.create_channel(discord.guild, "news")
     reply = await hana.slash("agora channel", purpose="announcements", channel=news)
     assert reply.ephemeral and reply.content == f"✅ Salon des annonces : <#{news.id}>"
+
+
+async def test_show_says_which_language_agora_posts_in_and_why(discord: Emulator, agora: AgoraHarness) -> None:
+    hana = await host(discord, locale="fr")
+    discord.guild.preferred_locale = "de"  # a language Agora does not speak: the deployment default (en here)
+    shown = await hana.slash("agora show")
+    assert "• Langue: anglais (langue par défaut d'Agora" in shown.content
+    discord.guild.preferred_locale = "fr"
+    shown = await hana.slash("agora show")
+    assert "• Langue: français (la langue du serveur dans Discord)" in shown.content
+    await hana.slash("agora language", language="en")
+    shown = await hana.slash("agora show")
+    assert "• Langue: anglais (choisie par un hôte avec /agora langue)" in shown.content
+
+
+@pytest.mark.parametrize(
+    ("chosen", "discord_language", "expected"),
+    [
+        ("en", "fr", ("en", LanguageSource.HOST)),
+        (None, "fr", ("fr", LanguageSource.DISCORD)),
+        (None, None, ("de-default", LanguageSource.DEFAULT)),
+    ],
+)
+def test_one_rule_decides_a_guild_language(
+    chosen: str | None, discord_language: str | None, expected: tuple[str, LanguageSource]
+) -> None:
+    settings = GuildSettings(guild_id=1, locale=chosen)
+    assert decide_language(settings, discord_language, "de-default") == expected

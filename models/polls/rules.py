@@ -432,6 +432,36 @@ def reconcile_ops(
     ]
 
 
+def catch_up_ops(reconciled: Sequence[VoteOp], live: Sequence[VoteOp]) -> list[VoteOp]:
+    """What one poll's start-up catch-up writes: what its reads found, then the live events that came meanwhile.
+
+    The reads (the message, then each reaction's users) are answered by REST while the gateway keeps delivering
+    events, and a slow answer can be overtaken by the event of a later change. So a live event is newer than any
+    read: it must be written after the catch-up's own votes, in arrival order, never before. Written before, an
+    outdated "remove" would undo a member's fresh reaction; written after, a stale vote is corrected by the event.
+    """
+    return [*reconciled, *live]
+
+
+def reactions_to_take_back(results: Sequence[tuple[VoteOp, Outcome]]) -> list[tuple[int, int, int]]:
+    """(poll, voter, option) reactions to remove after a batch: choices a single-choice vote replaced, and refused
+    additions — except those the voter holds again at the end of the batch.
+
+    A later event of the same batch may choose the option anew (a member who put a reaction back, or a catch-up vote
+    followed by the live event that overtook its read): that reaction now counts, and removing it would lose the vote.
+    """
+    final = {(op.poll_id, op.voter_id): outcome.choices for op, outcome in results}
+    taken: dict[tuple[int, int, int], None] = {}  # ordered and without repeats
+    for op, outcome in results:
+        options = set(outcome.displaced)
+        if op.action is Action.ADD and outcome.rejected:
+            options.add(op.option_id)
+        for option in sorted(options):
+            if option not in final[op.poll_id, op.voter_id]:
+                taken[op.poll_id, op.voter_id, option] = None
+    return list(taken)
+
+
 def ballot_id(salt: bytes, member_id: int) -> int:
     """An anonymous voter's id while the poll is open: HMAC-SHA256 keyed by the poll's secret, 63 bits.
 

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, delete, distinct, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
-from models.base import BIGINT_MAX, INTEGER_MAX
+from models.base import BIGINT_MAX, INTEGER_MAX, destroy_rows
 from models.polls.rules import (
     Outcome,
     PollDraft,
@@ -25,13 +25,15 @@ from models.polls.rules import (
     decide,
     emoji_key,
 )
-from models.polls.tables import Poll, PollOption, PollVote
+from models.polls.tables import Poll, PollBallot, PollKey, PollOption, PollVote
 
 CLOSE_JOB = "polls.close"
 # Bound parameters per IN (...) list: below SQLite's (32,766 since 3.32) and asyncpg's (32,767) limits. Large
 # chunks matter: under a burst every statement is a round trip to the driver's thread that waits for the GIL.
 CHUNK = 5000
 VOTES = cast(Table, PollVote.__table__)
+BALLOTS = cast(Table, PollBallot.__table__)
+KEYS = cast(Table, PollKey.__table__)
 OPTIONS = cast(Table, PollOption.__table__)
 
 
@@ -102,8 +104,26 @@ class PollRef:
         return self.emojis.get(emoji_key(name, emoji_id))
 
 
-# Poll id → (voting rules, guild id), kept by the writer between batches.
-KnownRules = dict[int, tuple[PollRules, int]]
+@dataclass(frozen=True)
+class KnownPoll:
+    """What the writer needs of a poll: its voting rules, its guild, and where its choices are kept."""
+
+    rules: PollRules
+    guild_id: int
+    anonymous: bool
+
+    @property
+    def table(self) -> Table:
+        return choices_table(self.anonymous)
+
+
+# Poll id → what the writer knows of it, kept between batches.
+KnownRules = dict[int, KnownPoll]
+
+
+def choices_table(anonymous: bool) -> Table:
+    """Public votes in `poll_votes`; anonymous ballots apart, in a small table a close can really erase."""
+    return BALLOTS if anonymous else VOTES
 
 
 def close_job_key(poll_id: int) -> str:
@@ -137,10 +157,11 @@ async def create_poll(
         hide_results=draft.hide_results,
         closes_at=draft.closes_at,
         created_at=now,
-        salt=secrets.token_bytes(32) if draft.anonymous else None,
     )
     session.add(poll)
     await session.flush()
+    if draft.anonymous:
+        session.add(PollKey(poll_id=poll.id, key=secrets.token_bytes(32)))
     for position, option in enumerate(draft.options):
         session.add(
             PollOption(
@@ -168,6 +189,8 @@ async def discard_poll(session: AsyncSession, poll_id: int) -> None:
     """Forget a poll that could not be posted (its options and votes go with it)."""
     await scheduling.cancel_job(session, kind=CLOSE_JOB, key=close_job_key(poll_id))
     await session.execute(delete(PollVote).where(PollVote.poll_id == poll_id))
+    await session.execute(delete(PollBallot).where(PollBallot.poll_id == poll_id))
+    await session.execute(delete(PollKey).where(PollKey.poll_id == poll_id))
     await session.execute(delete(PollOption).where(PollOption.poll_id == poll_id))
     await session.execute(delete(Poll).where(Poll.id == poll_id))
 
@@ -220,8 +243,8 @@ async def poll_choices(
 
 
 async def open_refs(session: AsyncSession) -> list[PollRef]:
-    """Every open poll, for the reaction handler's in-memory index (loaded at start)."""
-    polls = list(await session.scalars(select(Poll).where(Poll.closed_at.is_(None))))
+    """Every open poll, oldest first, for the reaction handler's in-memory index (loaded at start)."""
+    polls = list(await session.scalars(select(Poll).where(Poll.closed_at.is_(None)).order_by(Poll.id)))
     return await _refs(session, polls)
 
 
@@ -256,7 +279,7 @@ async def unfinished_polls(session: AsyncSession) -> list[int]:
 async def apply_votes(
     session: AsyncSession, ops: Sequence[VoteOp], *, now: datetime, known: KnownRules | None = None
 ) -> list[Outcome]:
-    """Apply vote events in arrival order with two bulk statements; one outcome per event.
+    """Apply vote events in arrival order with two bulk statements (per table); one outcome per event.
 
     Reads the current choices of every voter in the batch, decides each event in memory (single choice replaces,
     maxima and closed polls reject), then deletes and inserts only the difference. `known` caches each poll's rules
@@ -265,52 +288,56 @@ async def apply_votes(
     known = {} if known is None else known
     missing = {op.poll_id for op in ops} - known.keys()
     if missing:
-        loaded, loaded_guilds = await _rules(session, missing)
-        known.update({poll_id: (loaded[poll_id], loaded_guilds[poll_id]) for poll_id in loaded})
-    rules = {poll_id: found for poll_id, (found, _) in known.items()}
-    guilds = {poll_id: guild for poll_id, (_, guild) in known.items()}
-    before = await _current_choices(session, ops)
+        known.update(await _known_polls(session, missing))
+    before = await _current_choices(session, ops, known)
     state = dict(before)
     outcomes = []
     closed = PollRules(poll_id=0, option_ids=frozenset(), is_open=False)
     for op in ops:
         key = (op.poll_id, op.voter_id)
-        outcome = decide(state.get(key, frozenset()), op, rules.get(op.poll_id, closed))
+        poll = known.get(op.poll_id)
+        outcome = decide(state.get(key, frozenset()), op, closed if poll is None else poll.rules)
         state[key] = outcome.choices
         outcomes.append(outcome)
-    deletes, inserts = [], []
+    # Rows to delete and insert, by table: anonymous ballots (True) or public votes (False).
+    deletes: dict[bool, list[dict[str, int]]] = defaultdict(list)
+    inserts: dict[bool, list[dict[str, int]]] = defaultdict(list)
     for (poll_id, voter_id), choices in state.items():
         previous = before.get((poll_id, voter_id), frozenset())
-        deletes += [{"p": poll_id, "v": voter_id, "o": option} for option in previous - choices]
-        inserts += [
-            {"poll_id": poll_id, "voter_id": voter_id, "option_id": option, "guild_id": guilds[poll_id]}
+        if choices == previous:
+            continue
+        poll = known[poll_id]
+        deletes[poll.anonymous] += [{"p": poll_id, "v": voter_id, "o": option} for option in previous - choices]
+        inserts[poll.anonymous] += [
+            {"poll_id": poll_id, "voter_id": voter_id, "option_id": option, "guild_id": poll.guild_id}
             for option in choices - previous
         ]
-    if deletes:
-        await session.execute(
-            delete(VOTES).where(
-                and_(
-                    VOTES.c.poll_id == bindparam("p"),
-                    VOTES.c.voter_id == bindparam("v"),
-                    VOTES.c.option_id == bindparam("o"),
-                )
-            ),
-            deletes,
-        )
-    if inserts:
-        # One timestamp for the batch, bound once rather than converted per row.
-        await session.execute(insert(VOTES).values(voted_at=now), inserts)
+    for anonymous in (False, True):
+        table = choices_table(anonymous)
+        if deletes[anonymous]:
+            same = and_(
+                table.c.poll_id == bindparam("p"),
+                table.c.voter_id == bindparam("v"),
+                table.c.option_id == bindparam("o"),
+            )
+            await session.execute(delete(table).where(same), deletes[anonymous])
+        if inserts[anonymous]:
+            # One timestamp for the batch, bound once rather than converted per row.
+            await session.execute(insert(table).values(voted_at=now), inserts[anonymous])
     return outcomes
 
 
 async def stored_votes(session: AsyncSession, poll_id: int) -> set[tuple[int, int]]:
+    """(member id, option id) of a public poll's votes (an anonymous poll's ballots are not votes by member)."""
     rows = await session.execute(select(PollVote.voter_id, PollVote.option_id).where(PollVote.poll_id == poll_id))
     return {(voter, option) for voter, option in rows}
 
 
 async def voter_choices(session: AsyncSession, poll_id: int, voter_id: int) -> frozenset[int]:
+    """The options a member (a ballot id, in an anonymous poll) has chosen."""
+    table = choices_table(bool(await session.scalar(select(Poll.anonymous).where(Poll.id == poll_id))))
     rows = await session.scalars(
-        select(PollVote.option_id).where(PollVote.poll_id == poll_id, PollVote.voter_id == voter_id)
+        select(table.c.option_id).where(table.c.poll_id == poll_id, table.c.voter_id == voter_id)
     )
     return frozenset(rows)
 
@@ -319,15 +346,14 @@ async def current_tally(session: AsyncSession, view: PollView) -> Tally:
     """Live counts from the votes, or the counts frozen at close."""
     if not view.is_open:
         return Tally({option.id: option.final_votes or 0 for option in view.options}, view.voters or 0)
+    table = choices_table(view.anonymous)
     rows = await session.execute(
-        select(PollVote.option_id, func.count()).where(PollVote.poll_id == view.id).group_by(PollVote.option_id)
+        select(table.c.option_id, func.count()).where(table.c.poll_id == view.id).group_by(table.c.option_id)
     )
     counts = {option.id: 0 for option in view.options}
     counts.update({option: count for option, count in rows if option in counts})
     if view.multiple:
-        voters = await session.scalar(
-            select(func.count(distinct(PollVote.voter_id))).where(PollVote.poll_id == view.id)
-        )
+        voters = await session.scalar(select(func.count(distinct(table.c.voter_id))).where(table.c.poll_id == view.id))
     else:
         voters = sum(counts.values())
     return Tally(counts, int(voters or 0))
@@ -347,7 +373,11 @@ async def votes_for_export(session: AsyncSession, poll_id: int) -> list[tuple[in
 
 
 async def close_poll(session: AsyncSession, poll_id: int, *, now: datetime, reason: str) -> bool:
-    """Close once: freeze the counts, erase anonymous ballots and their key; False when it was already closed."""
+    """Close once: freeze the counts, destroy anonymous ballots and their key; False when it was already closed.
+
+    Destroyed, not just deleted: no copy of the key or of a ballot id stays readable in the database files
+    (`models.base.destroy_rows`), since with the key a ballot id is re-linked to its member by recomputing it.
+    """
     claimed = await session.execute(
         update(Poll)
         .where(Poll.id == poll_id, Poll.closed_at.is_(None))
@@ -363,11 +393,9 @@ async def close_poll(session: AsyncSession, poll_id: int, *, now: datetime, reas
         update(OPTIONS).where(OPTIONS.c.id == bindparam("option")).values(final_votes=bindparam("votes")),
         [{"option": option_id, "votes": count} for option_id, count in live.counts.items()],
     )
-    values: dict[str, object] = {"voters": live.voters}
+    await session.execute(update(Poll).where(Poll.id == poll_id).values(voters=live.voters))
     if view.anonymous:
-        await session.execute(delete(PollVote).where(PollVote.poll_id == poll_id))
-        values["salt"] = None
-    await session.execute(update(Poll).where(Poll.id == poll_id).values(**values))
+        await destroy_rows(session, (BALLOTS, BALLOTS.c.poll_id == poll_id), (KEYS, KEYS.c.poll_id == poll_id))
     return True
 
 
@@ -435,9 +463,13 @@ async def _refs(session: AsyncSession, polls: list[Poll]) -> list[PollRef]:
     if not polls:
         return []
     options: dict[int, list[PollOption]] = defaultdict(list)
+    keys: dict[int, bytes] = {}
     for chunk in _chunks([poll.id for poll in polls]):
         for option in await session.scalars(select(PollOption).where(PollOption.poll_id.in_(chunk))):
             options[option.poll_id].append(option)
+    for chunk in _chunks([poll.id for poll in polls if poll.anonymous and poll.closed_at is None]):
+        for key in await session.scalars(select(PollKey).where(PollKey.poll_id.in_(chunk))):
+            keys[key.poll_id] = key.key
     return [
         PollRef(
             poll_id=poll.id,
@@ -447,7 +479,7 @@ async def _refs(session: AsyncSession, polls: list[Poll]) -> list[PollRef]:
             anonymous=poll.anonymous,
             role_id=poll.role_id,
             is_open=poll.closed_at is None,
-            salt=poll.salt,
+            salt=keys.get(poll.id),
             emojis={emoji_key(option.emoji): option.id for option in options[poll.id]},
             option_emojis={option.id: option.emoji for option in options[poll.id]},
             positions={option.id: option.position for option in options[poll.id]},
@@ -456,10 +488,12 @@ async def _refs(session: AsyncSession, polls: list[Poll]) -> list[PollRef]:
     ]
 
 
-async def _rules(session: AsyncSession, poll_ids: set[int]) -> tuple[dict[int, PollRules], dict[int, int]]:
-    """The voting rules of each poll in a batch, and its guild (votes are scoped by guild too)."""
+async def _known_polls(session: AsyncSession, poll_ids: set[int]) -> KnownRules:
+    """The voting rules, guild (votes are scoped by guild too) and kind of each poll in a batch."""
     rows = await session.execute(
-        select(Poll.id, Poll.guild_id, Poll.multiple, Poll.max_choices, Poll.closed_at).where(Poll.id.in_(poll_ids))
+        select(Poll.id, Poll.guild_id, Poll.multiple, Poll.max_choices, Poll.closed_at, Poll.anonymous).where(
+            Poll.id.in_(poll_ids)
+        )
     )
     polls = {row.id: row for row in rows}
     option_ids: dict[int, set[int]] = defaultdict(set)
@@ -467,29 +501,38 @@ async def _rules(session: AsyncSession, poll_ids: set[int]) -> tuple[dict[int, P
         select(PollOption.poll_id, PollOption.id).where(PollOption.poll_id.in_(poll_ids))
     ):
         option_ids[poll_id].add(option_id)
-    rules = {
-        poll_id: PollRules(
-            poll_id=poll_id,
-            option_ids=frozenset(option_ids[poll_id]),
-            multiple=row.multiple,
-            max_choices=row.max_choices,
-            is_open=row.closed_at is None,
+    return {
+        poll_id: KnownPoll(
+            rules=PollRules(
+                poll_id=poll_id,
+                option_ids=frozenset(option_ids[poll_id]),
+                multiple=row.multiple,
+                max_choices=row.max_choices,
+                is_open=row.closed_at is None,
+            ),
+            guild_id=row.guild_id,
+            anonymous=row.anonymous,
         )
         for poll_id, row in polls.items()
     }
-    return rules, {poll_id: row.guild_id for poll_id, row in polls.items()}
 
 
-async def _current_choices(session: AsyncSession, ops: Sequence[VoteOp]) -> dict[tuple[int, int], frozenset[int]]:
+async def _current_choices(
+    session: AsyncSession, ops: Sequence[VoteOp], known: KnownRules
+) -> dict[tuple[int, int], frozenset[int]]:
+    """The stored choices of each voter in the batch (none for a poll that does not exist)."""
     voters: dict[int, set[int]] = defaultdict(set)
     for op in ops:
         voters[op.poll_id].add(op.voter_id)
     found: dict[tuple[int, int], set[int]] = defaultdict(set)
     for poll_id, poll_voters in voters.items():
+        if poll_id not in known:
+            continue
+        table = known[poll_id].table
         for chunk in _chunks(sorted(poll_voters)):
             rows = await session.execute(
-                select(PollVote.voter_id, PollVote.option_id).where(
-                    PollVote.poll_id == poll_id, PollVote.voter_id.in_(chunk)
+                select(table.c.voter_id, table.c.option_id).where(
+                    table.c.poll_id == poll_id, table.c.voter_id.in_(chunk)
                 )
             )
             for voter, option in rows:

@@ -1,8 +1,9 @@
 """Poll tables: the poll, its options, and one row per (poll, voter, option) — the votes are the truth.
 
-The poll message on Discord is derived from these rows. `poll_votes.voter_id` is the member id in a public poll and
-a keyed hash of it in an anonymous one (see `rules.ballot_id`); an anonymous poll's rows are deleted at close,
-after their counts are copied to `poll_options.final_votes`.
+The poll message on Discord is derived from these rows. A public poll's votes are in `poll_votes` under the member
+id. An anonymous poll's ballots are in `poll_ballots` under a keyed hash of the member id (see `rules.ballot_id`),
+and its key in `poll_keys`: two small tables that hold only open polls' secrets, so a close can destroy them in
+the database files too (`service.close_poll`), after copying the counts to `poll_options.final_votes`.
 """
 
 from __future__ import annotations
@@ -49,8 +50,6 @@ class Poll(Base):
     # Distinct voters, frozen at close (anonymous ballots are gone by then).
     voters: Mapped[int | None] = mapped_column(Integer)
     results_message_id: Mapped[int | None] = mapped_column(Snowflake)
-    # The key of anonymous ballots while the poll is open; erased at close.
-    salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class PollOption(Base):
@@ -66,8 +65,20 @@ class PollOption(Base):
     final_votes: Mapped[int | None] = mapped_column(Integer)
 
 
-class PollVote(Base):
+class VoteColumns:
     """One choice of one voter; the primary key is the (poll, voter, option) uniqueness that keeps counts exact."""
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    # The member id in `poll_votes`, the ballot id (a keyed hash of it) in `poll_ballots`.
+    voter_id: Mapped[int] = mapped_column(Snowflake, autoincrement=False)
+    # No foreign key to poll_options: the writer checks options, and a cascade from options would scan this table.
+    option_id: Mapped[int] = mapped_column(Integer, autoincrement=False)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PollVote(VoteColumns, Base):
+    """A vote in a public poll, kept after the close (exports list them)."""
 
     __tablename__ = "poll_votes"
     __table_args__ = (
@@ -76,9 +87,21 @@ class PollVote(Base):
         Index("ix_poll_votes_poll_id_option_id", "poll_id", "option_id"),
     )
 
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
-    voter_id: Mapped[int] = mapped_column(Snowflake, autoincrement=False)
-    # No foreign key to poll_options: the writer checks options, and a cascade from options would scan this table.
-    option_id: Mapped[int] = mapped_column(Integer, autoincrement=False)
-    guild_id: Mapped[int] = mapped_column(Snowflake)
-    voted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+class PollBallot(VoteColumns, Base):
+    """A choice in an open anonymous poll, under its ballot id; every ballot of the poll is destroyed at close."""
+
+    __tablename__ = "poll_ballots"
+    __table_args__ = (
+        PrimaryKeyConstraint("poll_id", "voter_id", "option_id"),
+        Index("ix_poll_ballots_poll_id_option_id", "poll_id", "option_id"),
+    )
+
+
+class PollKey(Base):
+    """The secret HMAC key of an open anonymous poll's ballot ids; destroyed at close, which unlinks the ballots."""
+
+    __tablename__ = "poll_keys"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary(32))

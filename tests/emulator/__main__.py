@@ -12,10 +12,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sys
 
+from . import openapi
 from . import permissions as perms
 from .console import Console
 from .driver import Emulator
+from .gateway import HEARTBEAT_INTERVAL
 
 
 async def populate(discord: Emulator) -> None:
@@ -31,8 +34,14 @@ async def populate(discord: Emulator) -> None:
     await discord.member("carol", dms_open=False)
 
 
-async def serve(host: str, port: int) -> None:
-    async with Emulator(host=host, port=port) as discord:
+async def serve(host: str, port: int, heartbeat_interval: float) -> None:
+    openapi.load()  # now rather than on the bot's first request: its notice, if any, comes before the banner
+    discord = Emulator(host=host, port=port, heartbeat_interval=heartbeat_interval)
+    try:
+        await discord.start()
+    except OSError as error:  # the port is taken: one line, not a traceback
+        sys.exit(f"cannot serve on {host}:{port}: {error.strerror} (another sandbox running? choose one with --port)")
+    try:
         await populate(discord)
         print(f"REST base (discord.http.Route.BASE):            {discord.http_url}", flush=True)
         print(f"Gateway (DiscordWebSocket.DEFAULT_GATEWAY):      {discord.gateway_url}", flush=True)
@@ -46,16 +55,19 @@ async def serve(host: str, port: int) -> None:
             flush=True,
         )
         await Console(discord).loop()
+    finally:
+        await discord.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--heartbeat-interval", type=float, default=HEARTBEAT_INTERVAL, help="seconds, sent in HELLO")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.host, args.port, args.heartbeat_interval))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from . import interactions as build
 from . import payloads, routes_app, routes_guilds, routes_interactions, routes_messages, seed
 from .core import Core
 from .faults import Faults
-from .gateway import Gateway
+from .gateway import HEARTBEAT_INTERVAL, Gateway
 from .interactions import DriverError
 from .journal import Journal, Rejection, RestRequest, Violation
 from .members import MemberDriver
@@ -49,7 +49,8 @@ def _routes() -> RouteTable:
 class Emulator:
     """A local Discord: REST under /api/v10, the gateway at /gateway, and a driver for tests.
 
-    `interaction_deadline` is Discord's 3-second rule; tests of that rule shorten it.
+    `interaction_deadline` is Discord's 3-second rule; tests of that rule shorten it. `heartbeat_interval`
+    (seconds) is what HELLO announces; tests of heartbeats shorten it.
     """
 
     def __init__(
@@ -58,13 +59,14 @@ class Emulator:
         token: str = DEFAULT_TOKEN,
         interaction_deadline: float = 3.0,
         openapi: bool = True,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.host, self.port = host, port
         state = seed.new_state()
         self.guild: Guild = seed.add_guild(state)
-        gateway = Gateway(state, token, lambda: self.gateway_url)
+        gateway = Gateway(state, token, lambda: self.gateway_url, heartbeat_interval=heartbeat_interval)
         self.core = Core(
             state,
             gateway,
@@ -90,6 +92,8 @@ class Emulator:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.1)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A sandbox restarted at once must not wait for its previous connections' TIME_WAIT to end.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
@@ -235,6 +239,13 @@ class Emulator:
     async def join(self, guild: Guild, name: str, **options: Any) -> MemberDriver:
         """`member()` in an explicit guild."""
         return await self.member(name, guild=guild, **options)
+
+    async def rejoin(self, guild: Guild, user: User) -> MemberDriver:
+        """A user who left comes back (same account, no roles); dispatches GUILD_MEMBER_ADD."""
+        member = Member(user=user, guild_id=guild.id)
+        guild.members[user.id] = member
+        await self._announce("GUILD_MEMBER_ADD", payloads.member(member) | {"guild_id": str(guild.id)})
+        return MemberDriver(self, member)
 
     async def leave(self, guild: Guild, member: MemberDriver | Member) -> None:
         """Remove a member; dispatches GUILD_MEMBER_REMOVE."""

@@ -1,9 +1,11 @@
-"""Switchable REST faults: 429s (per route or global) and 5xx, each for the next N matching calls."""
+"""Switchable REST faults: 429s (per route or global), 5xx and slow answers, each for the next N matching calls."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -52,10 +54,47 @@ class Fault:
 
 
 @dataclass
+class Delay:
+    """Hold the next `times` calls matching `method` and the glob `path` for `seconds`, or until the test sets the
+    `until` event: REST latency.
+
+    By default the answer is held (a slow way back): it says what Discord held when the call arrived, and gateway
+    events sent meanwhile reach the bot first. With `request` the call itself is held (a slow way in): Discord
+    handles it only once released, so what happens meanwhile comes before it.
+    """
+
+    method: str
+    path: str
+    times: int
+    seconds: float = 0.0
+    until: asyncio.Event | None = None
+    request: bool = False
+    hits: int = 0
+    holding: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.hits < self.times and self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
+
+    async def hold(self, changed: Callable[[], None]) -> None:
+        """Keep one call or answer back; `holding` counts those held right now (tests wait on it)."""
+        self.holding += 1
+        changed()
+        try:
+            if self.until is not None:
+                await self.until.wait()
+            else:
+                await asyncio.sleep(self.seconds)
+        finally:
+            self.holding -= 1
+            changed()
+
+
+@dataclass
 class Faults:
     """The active faults; a test adds them and they expire after their count."""
 
     active: list[Fault] = field(default_factory=list)
+    delays: list[Delay] = field(default_factory=list)
 
     def rate_limit(
         self, method: str, path: str, *, retry_after: float = 0.05, times: int = 1, is_global: bool = False
@@ -67,6 +106,28 @@ class Faults:
         """5xx the next `times` matching calls (discord.py sleeps ≥ 1 s before each retry)."""
         return self._add(Fault(method, path, status, times))
 
+    def delay(
+        self, method: str, path: str, hold: float | asyncio.Event, *, times: int = 1, request: bool = False
+    ) -> Delay:
+        """Answer the next `times` matching calls late: after `hold` seconds, or once the event `hold` is set.
+
+        The answer is held, or with `request` the call before Discord handles it. A held event makes a race
+        deterministic: hold, send a gateway event, wait until the bot handled it, then set the event.
+        """
+        if isinstance(hold, asyncio.Event):
+            delay = Delay(method, path, times, until=hold, request=request)
+        else:
+            delay = Delay(method, path, times, seconds=hold, request=request)
+        self.delays.append(delay)
+        return delay
+
+    def take_delay(self, method: str, path: str) -> Delay | None:
+        """The delay for a call that just arrived (counted at once, so concurrent calls take turns)."""
+        delay = next((d for d in self.delays if d.matches(method, path)), None)
+        if delay is not None:
+            delay.hits += 1
+        return delay
+
     def _add(self, fault: Fault) -> Fault:
         self.active.append(fault)
         return fault
@@ -76,3 +137,4 @@ class Faults:
 
     def clear(self) -> None:
         self.active.clear()
+        self.delays.clear()

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, REQUEST_MEMBERS = 0, 1, 2, 6, 8
 INVALID_SESSION, HELLO, HEARTBEAT_ACK = 9, 10, 11
-HEARTBEAT_INTERVAL_MS = 41250
+HEARTBEAT_INTERVAL = 41.25  # seconds, as Discord's HELLO announces it today
+HEARTBEAT_ACK_DELAY = 0.05  # seconds: an ordinary round trip to Discord (see Gateway._acknowledge)
 REPLAY_BUFFER = 2000
 
 # Intents: https://discord.com/developers/docs/events/gateway#list-of-intents
@@ -138,8 +139,12 @@ class Session:
 class Gateway:
     """Serves /gateway; `dispatch` fans an event out to every live session that may see it."""
 
-    def __init__(self, state: State, token: str, url: Callable[[], str]) -> None:
+    def __init__(
+        self, state: State, token: str, url: Callable[[], str], *, heartbeat_interval: float = HEARTBEAT_INTERVAL
+    ) -> None:
         self.state = state
+        self.heartbeat_interval = heartbeat_interval
+        self.ack_delay = HEARTBEAT_ACK_DELAY
         self.token = token
         self.url = url
         self.sessions: dict[str, Session] = {}
@@ -221,7 +226,7 @@ class Gateway:
         connection = Connection(ws=ws, encoder=Encoder(compress), transport=request.transport)
         self.connections.add(connection)
         writer = asyncio.get_running_loop().create_task(connection.write_forever())
-        connection.queue.put_nowait({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        connection.queue.put_nowait({"op": HELLO, "d": {"heartbeat_interval": round(self.heartbeat_interval * 1000)}})
         try:
             async for message in ws:
                 if message.type == aiohttp.WSMsgType.TEXT:
@@ -247,14 +252,24 @@ class Gateway:
     async def _on_frame(self, connection: Connection, frame: Json) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == HEARTBEAT:
-            connection.queue.put_nowait({"op": HEARTBEAT_ACK})
             connection.heartbeat_received(data if isinstance(data, int) else 0)
+            self._acknowledge(connection)
         elif op == IDENTIFY:
             await self._identify(connection, data or {})
         elif op == RESUME:
             await self._resume(connection, data or {})
         elif op == REQUEST_MEMBERS:
             self._request_members(connection, data or {})
+
+    def _acknowledge(self, connection: Connection) -> None:
+        """Answer a heartbeat with op 11 after a network's round trip, as Discord's ACK arrives.
+
+        discord.py's heartbeat thread stamps its send time only once the send returned; an ACK back sooner (loopback)
+        is measured against the previous heartbeat, so `latency` reads a whole interval and, past 10 s, the client
+        warns "Can't keep up". The delay only postpones the ACK frame: nothing in the emulator waits on it.
+        """
+        ack = {"op": HEARTBEAT_ACK}
+        asyncio.get_running_loop().call_later(self.ack_delay, connection.queue.put_nowait, ack)
 
     async def _identify(self, connection: Connection, data: Json) -> None:
         if data.get("token") != self.token:

@@ -1,5 +1,8 @@
 """Check every REST request body against Discord's OpenAPI spec (read from shared/, never copied here).
 
+Validation needs `jsonschema`, a development dependency: without it (the runtime install, as in the sandbox) the layer
+is skipped with one notice, as when the spec file is absent.
+
 Two adaptations keep Discord's own unions from raising false alarms: `oneOf` is read as `anyOf` (its unions
 overlap, e.g. a numeric-string nonce), `integer` also accepts int-parseable strings and integral floats, and a
 snowflake also accepts a JSON integer.
@@ -14,9 +17,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError, best_match
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,13 @@ def _is_integer(_checker: Any, instance: Any) -> bool:
     return False
 
 
-_Validator = validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
-)
+@functools.cache
+def _validator_class() -> Any:
+    """Draft 2020-12 with the lenient `integer` (imported here: jsonschema is only needed when validating)."""
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer)
+    return validators.extend(Draft202012Validator, type_checker=checker)
 
 
 def _relax(node: Any) -> Any:
@@ -107,14 +111,16 @@ class Spec:
         key = (operation.method, operation.template, multipart)
         validator = self._validators.get(key)
         if validator is None:
-            validator = _Validator({**_relax(schema), "components": self.components})
+            validator = _validator_class()({**_relax(schema), "components": self.components})
             self._validators[key] = validator
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
         return [_describe(e) for e in errors[:5]]
 
 
-def _describe(error: ValidationError) -> str:
-    """The most specific reason (a union's best-matching branch), shortened."""
+def _describe(error: Any) -> str:
+    """The most specific reason (a union's best-matching branch) of a jsonschema ValidationError, shortened."""
+    from jsonschema.exceptions import best_match
+
     if error.context:
         error = best_match(error.context)
     message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
@@ -145,11 +151,22 @@ def spec_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
 
 
+def jsonschema_available() -> bool:
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @functools.cache
 def load() -> Spec | None:
-    """The spec, or None (logged once) when the file is absent: the OpenAPI layer is then skipped."""
+    """The spec, or None (logged once) when the file or jsonschema is absent: the OpenAPI layer is then skipped."""
     path = spec_path()
     if not path.is_file():
         log.warning("Discord OpenAPI spec not found at %s (set %s); skipping request-body validation", path, ENV_VAR)
+        return None
+    if not jsonschema_available():
+        log.warning("jsonschema is not installed (pip install -e '.[dev]'); skipping request-body validation")
         return None
     return Spec(json.loads(path.read_text(encoding="utf-8")))

@@ -6,7 +6,7 @@ Discord's rules — unless the test said it expected them:
 
     discord.expect_rejections(50007)          # or no codes: any refusal
     runner.expect_errors("Forbidden")          # bot-side errors matching a regex
-    @pytest.mark.discord(interaction_deadline=0.05, openapi=False,
+    @pytest.mark.discord(interaction_deadline=0.05, openapi=False, heartbeat_interval=0.2,
                          expect_rejections=True, expect_errors=True, expect_unknown_routes=True)
 """
 
@@ -21,14 +21,15 @@ from .driver import Emulator
 from .runner import BotRunner, Factory, RunBot
 
 MARKER = "discord"
-EMULATOR_OPTIONS = ("interaction_deadline", "openapi", "token")
+EMULATOR_OPTIONS = ("interaction_deadline", "openapi", "token", "heartbeat_interval")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(interaction_deadline=3.0, openapi=True, expect_rejections=False, expect_errors=False, "
-        "expect_unknown_routes=False, expect_openapi_violations=False): configure the discord emulator",
+        f"{MARKER}(interaction_deadline=3.0, openapi=True, heartbeat_interval=41.25, expect_rejections=False, "
+        "expect_errors=False, expect_unknown_routes=False, expect_openapi_violations=False): configure the discord "
+        "emulator",
     )
 
 

@@ -1,4 +1,4 @@
-"""The REST layer: routing, auth, faults, OpenAPI checks, recording, and Discord-shaped answers."""
+"""The REST layer: routing, auth, faults (errors, latency), OpenAPI checks, recording, Discord-shaped answers."""
 
 from __future__ import annotations
 
@@ -138,8 +138,13 @@ class Rest:
         journal.requests.append(record)
         journal.in_flight += 1
         journal.changed()
+        delay = self.core.faults.take_delay(record.method, record.path)
         try:
+            if delay is not None and delay.request:
+                await delay.hold(journal.changed)
             response = await self._answer(request, record)
+            if delay is not None and not delay.request:
+                await delay.hold(journal.changed)
         except Exception:
             # An emulator bug: logged at ERROR (so BotRunner fails the test) and answered without a 5xx retry loop.
             log.exception("emulator failed on %s %s", record.method, record.path)

@@ -1,8 +1,10 @@
-"""Gateway behaviour: READY and GUILD_CREATE, chunking, compression, RESUME, bad tokens, restarts."""
+"""Gateway behaviour: READY and GUILD_CREATE, chunking, compression, RESUME, bad tokens, restarts, heartbeats."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import time
 import zlib
 from typing import Any
@@ -10,10 +12,12 @@ from typing import Any
 import aiohttp
 import discord as dpy
 import pytest
+import yarl
 
 from tests.emulator.driver import Emulator
 from tests.emulator.runner import BotRunner, RunBot
 
+from .helpers import sandbox
 from .sample_bot import SampleBot
 
 
@@ -167,3 +171,43 @@ async def test_intents_filter_events_and_message_content(discord: Emulator, run_
     assert client.seen[0] == "" and "hey" in client.seen[1]  # type: ignore[attr-defined]
     guild = client.get_guild(discord.guild.id)
     assert guild is not None and guild.get_member(alice.id) is None  # GUILD_MEMBER_ADD needs the members intent
+
+
+class LatencyProbe(dpy.Client):
+    """Notes `latency` after every HEARTBEAT_ACK: discord.py sets it from the ACK before dispatching the raw frame."""
+
+    def __init__(self, acks: int) -> None:
+        super().__init__(intents=dpy.Intents.none(), enable_debug_events=True, guild_ready_timeout=0.05)
+        self.latencies: list[float] = []
+        self.wanted = acks
+        self.enough = asyncio.Event()
+
+    async def on_socket_raw_receive(self, message: str) -> None:
+        if json.loads(message).get("op") == 11:
+            self.latencies.append(self.latency)
+            if len(self.latencies) >= self.wanted:
+                self.enough.set()
+
+
+async def test_heartbeat_acks_measure_a_round_trip_not_an_interval(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """discord.py's latency is ACK time minus its heartbeat thread's send time, and past 10 s it warns "Can't keep up".
+
+    The sandbox runs in a process of its own, as people run it; the first ACK answers the heartbeat sent on HELLO,
+    the next ones the thread's heartbeats, each of which must read a round trip, not a whole interval.
+    """
+    interval = 0.5
+    async with sandbox("--heartbeat-interval", str(interval)) as box:
+        monkeypatch.setattr(dpy.http.Route, "BASE", box.http_url)
+        monkeypatch.setattr(dpy.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(box.gateway_url))
+        client = LatencyProbe(acks=4)
+        running = asyncio.create_task(client.start(box.token))
+        try:
+            await asyncio.wait_for(client.enough.wait(), 10 * interval)
+            assert math.isfinite(client.latency) and client.latency < interval / 2
+        finally:
+            await client.close()
+            await running
+    assert all(latency < interval / 2 for latency in client.latencies), client.latencies
+    assert not [r for r in caplog.records if "Can't keep up" in r.getMessage()]

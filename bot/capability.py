@@ -1,0 +1,111 @@
+"""What every capability's cog shares, so that adding one is filling in a template.
+
+- `items`: its persistent buttons and selects, registered while the cog is loaded; `@form` methods receive its forms.
+- `@job(kind)`: methods the scheduler runs for that job kind (the database owns the schedule).
+- `@listener()`: gateway event handlers whose work is tracked, so `idle()` can wait for it and unloading drains it.
+- `catch_up()`: what happened while Agora was offline, run once in the background after the first READY.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import discord
+from discord.ext import commands
+
+from bot.inflight import Inflight
+from models.scheduling import DueJob
+
+if TYPE_CHECKING:
+    from bot.client import Agora
+
+log = logging.getLogger(__name__)
+
+JOB_ATTRIBUTE = "__agora_job__"
+JobHandler = Callable[[DueJob], Awaitable[None]]
+H = TypeVar("H", bound=Callable[..., Coroutine[Any, Any, None]])
+
+
+def job(kind: str) -> Callable[[H], H]:
+    """Mark a cog method as the handler of scheduled jobs of `kind` (e.g. `polls.close`)."""
+
+    def mark(method: H) -> H:
+        setattr(method, JOB_ATTRIBUTE, kind)
+        return method
+
+    return mark
+
+
+def listener(name: str | None = None) -> Callable[[H], H]:
+    """`commands.Cog.listener`, with the handler's run counted as in flight from its very first step."""
+
+    def decorate(handler: H) -> H:
+        @functools.wraps(handler)
+        async def tracked(self: Capability, *args: Any, **kwargs: Any) -> None:
+            with self.inflight.tracked():
+                await handler(self, *args, **kwargs)
+
+        listen = commands.Cog.listener(name) if name else commands.Cog.listener()
+        return listen(tracked)  # type: ignore[return-value]
+
+    return decorate
+
+
+class Capability(commands.Cog):
+    """Base of every capability's cog (combine with `commands.GroupCog` for a `/group` of commands)."""
+
+    items: ClassVar[Sequence[type[discord.ui.DynamicItem[Any]]]] = ()
+
+    def __init__(self, bot: Agora) -> None:
+        self.bot = bot
+        self.inflight = Inflight()
+        self.caught_up = asyncio.Event()
+        self._catch_up: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self.bot.components.add(self, self.items)
+        scheduler = getattr(self.bot, "scheduler", None)  # absent when the bot is loaded only to list its commands
+        if scheduler is not None:
+            for kind, handler in self.jobs():
+                scheduler.register(kind, handler)
+
+    async def cog_unload(self) -> None:
+        self.bot.components.remove(self)
+        await self.inflight.drain()
+
+    def jobs(self) -> Iterator[tuple[str, JobHandler]]:
+        for name, _ in inspect.getmembers(type(self), inspect.iscoroutinefunction):
+            method = getattr(self, name)
+            kind = getattr(method, JOB_ATTRIBUTE, None)
+            if kind is not None:
+                yield kind, method
+
+    def reconcile(self) -> asyncio.Task[None]:
+        """Start the catch-up once, in the background (the ready handler is not held up); returns its task."""
+        if self._catch_up is None:
+            self._catch_up = self.inflight.start(self._run_catch_up(), name=f"{type(self).__name__}-catch-up")
+        return self._catch_up
+
+    async def _run_catch_up(self) -> None:
+        try:
+            await self.catch_up()
+        except Exception:
+            log.exception("%s: catching up after downtime failed; live events still count", type(self).__name__)
+        finally:
+            self.caught_up.set()
+
+    async def catch_up(self) -> None:
+        """What happened while Agora was offline (override); jobs that depend on it await `caught_up`."""
+
+    def busy(self) -> bool:
+        """True while something this capability started is still running (override to count a writer's queue)."""
+        return bool(self.inflight.running())
+
+    async def idle(self) -> None:
+        """Return once nothing this capability started is still running (override to flush a writer too)."""
+        await self.inflight.idle()

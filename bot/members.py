@@ -1,0 +1,56 @@
+"""Members as the bot reaches them: from the cache when there, else asked from Discord (the bot does not cache every
+member at start: a large server would cost memory for nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+
+from models.errors import NotAMemberError
+
+if TYPE_CHECKING:
+    from bot.client import Agora
+
+QUERY_LIMIT = 100  # user ids per REQUEST_GUILD_MEMBERS (https://discord.com/developers/docs/events/gateway-events)
+
+
+async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
+    """The member from the cache, else from Discord; None when they are not (or no longer) in the server."""
+    member = guild.get_member(user_id)
+    if member is not None:
+        return member
+    try:
+        return await guild.fetch_member(user_id)
+    except discord.NotFound:
+        return None
+
+
+async def member_of(bot: Agora, guild_id: int, user_id: int) -> tuple[discord.Guild, discord.Member]:
+    """The guild and member behind an interaction that may come from a DM; refuses people no longer there."""
+    guild = bot.get_guild(guild_id)
+    member = await find_member(guild, user_id) if guild is not None else None
+    if guild is None or member is None:
+        raise NotAMemberError(server=guild.name if guild else "?")
+    return guild, member
+
+
+async def load_members(guild: discord.Guild) -> list[discord.Member]:
+    """Every human member, loading the full list once (the bot does not chunk guilds at start)."""
+    if not guild.chunked:
+        await guild.chunk(cache=True)
+    return [member for member in guild.members if not member.bot]
+
+
+async def display_names(guild: discord.Guild, member_ids: Sequence[int]) -> dict[int, str]:
+    """Names for exports: from the cache, else asked from the gateway 100 at a time (without caching them)."""
+    names = {member_id: member.display_name for member_id in member_ids if (member := guild.get_member(member_id))}
+    missing = [member_id for member_id in member_ids if member_id not in names]
+    for start in range(0, len(missing), QUERY_LIMIT):
+        try:
+            found = await guild.query_members(user_ids=missing[start : start + QUERY_LIMIT], cache=False)
+        except (TimeoutError, discord.ClientException):
+            break
+        names.update({member.id: member.display_name for member in found})
+    return names
