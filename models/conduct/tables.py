@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Snowflake, UTCDateTime
 from models.conduct.rules import DEFAULT_GRACE_DAYS, LINK_MAX_CHARS
+from models.localized import Localized
 
 
 class ConductGuildSettings(Base):
@@ -30,15 +31,16 @@ class ConductVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     version: Mapped[int] = mapped_column(Integer)
-    text_fr: Mapped[str] = mapped_column(Text)
-    text_en: Mapped[str] = mapped_column(Text)
+    # The text in each language Agora speaks: {"fr": "…", "en": "…"}.
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_by: Mapped[int | None] = mapped_column(Snowflake)
     # Members who accepted an older version keep the member role until then (None for the first version).
     grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    def text(self, language: str) -> str:
-        return self.text_fr if language == "fr" else self.text_en
+    @property
+    def localized(self) -> Localized:
+        return Localized(self.texts)
 
 
 class ConductDraft(Base):
