@@ -32,8 +32,8 @@ class Fault:
         """Discord's 429 body and headers (https://discord.com/developers/docs/topics/rate-limits)."""
         self.hits += 1
         if self.code:
-            body = json.dumps({"message": self.message, "code": self.code}).encode()
-            return web.Response(status=self.status, body=body, headers={"Content-Type": "application/json"})
+            refusal = json.dumps({"message": self.message, "code": self.code}).encode()
+            return web.Response(status=self.status, body=refusal, headers={"Content-Type": "application/json"})
         if self.status != 429:
             return web.Response(status=self.status, text="upstream error", content_type="text/plain")
         body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": self.is_global}
