@@ -8,8 +8,8 @@ from typing import TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import GuildOnlyError
 from bot.i18n import Terms
+from models.errors import GuildOnlyError
 
 T = TypeVar("T")
 
@@ -52,14 +52,3 @@ def channel_problems(channel: discord.abc.GuildChannel | discord.Thread, me: dis
     """Which of the permissions in `needs` the bot lacks in `channel`, as translatable names (empty: none)."""
     granted = channel.permissions_for(me)
     return Terms(f"permissions.{name}" for name in ("view_channel", *needs) if not getattr(granted, name))
-
-
-def role_problem(role: discord.Role, me: discord.Member) -> str | None:
-    """Why the bot cannot give `role`, as an i18n key, or None when it can."""
-    if role.is_default() or role.managed:
-        return "errors.role.managed"
-    if not me.guild_permissions.manage_roles:
-        return "errors.role.no_manage_roles"
-    if role >= me.top_role:
-        return "errors.role.above_bot"
-    return None

@@ -195,16 +195,23 @@ class Agora(commands.Bot):
         return Defaults(locale=self.settings.locale.default, timezone=self.settings.locale.timezone)
 
     async def context(
-        self, session: AsyncSession, guild_id: int, *, member_locale: discord.Locale | str | None = None
+        self, session: AsyncSession, guild_id: int, interaction: Interaction | None = None
     ) -> GuildContext:
-        """The server's language, time zone and settings for one unit of work, read in its transaction."""
+        """The server's language, time zone and settings for one unit of work, read in its transaction.
+
+        With the `interaction` being answered, replies follow the member's language, and the server's language is
+        the one Discord sent with it (fresher than the cache).
+        """
         guild = self.get_guild(guild_id)
+        guild_locale = str(guild.preferred_locale) if guild is not None else None
+        if interaction is not None and interaction.guild_id == guild_id and interaction.guild_locale:
+            guild_locale = str(interaction.guild_locale)
         return await guild_settings.load_context(
             session,
             guild_id,
             defaults=self.defaults,
-            guild_locale=str(guild.preferred_locale) if guild is not None else None,
-            member_locale=str(member_locale) if member_locale else None,
+            guild_locale=guild_locale,
+            member_locale=str(interaction.locale) if interaction is not None else None,
         )
 
     @property

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
+from models.conduct.rules import TEXT_MAX
+from models.onboarding.questionnaire import Questionnaire, describe_problem
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX, ENV_DELIMITER = "AGORA_", "__"
@@ -97,25 +99,7 @@ class DiscordSettings(Section):
         return value
 
 
-# ---- welcome: the code of conduct's texts and the onboarding questionnaire ---------------------------------
-
-CONDUCT_MAX_CHARS = 4000  # one embed per language (Discord allows 4096 characters in an embed description)
-QUESTION_ID = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # short: it travels in Discord custom_ids (≤ 100 characters)
-QuestionType = Literal["single", "multiple", "short", "long", "scale"]
-ProfileField = Literal["skills_to_learn", "skills_to_share", "languages", "timezone", "goals", "mentor"]
-CHOICE_TYPES = ("single", "multiple")
-TEXT_TYPES = ("short", "long")
-# Default and largest answer length per text type (Discord's text inputs take at most 4000 characters).
-TEXT_LENGTHS = {"short": (200, 200), "long": (1000, 4000)}
-# Which question types may fill which profile field.
-PROFILE_TYPES: dict[str, tuple[str, ...]] = {
-    "skills_to_learn": ("single", "multiple", "short", "long"),
-    "skills_to_share": ("single", "multiple", "short", "long"),
-    "languages": ("single", "multiple", "short", "long"),
-    "goals": ("single", "multiple", "short", "long"),
-    "timezone": ("single", "short"),
-    "mentor": ("single",),
-}
+# ---- welcome: the code of conduct's files; the questionnaire's schema is the domain's ---------------------------
 
 
 class ConductSettings(Section):
@@ -126,119 +110,6 @@ class ConductSettings(Section):
 
     def path(self, language: str) -> Path | None:
         return self.fr if language == "fr" else self.en if language == "en" else None
-
-
-class Choice(Section):
-    id: str = Field(pattern=QUESTION_ID)
-    fr: str = Field(min_length=1, max_length=100)
-    en: str = Field(min_length=1, max_length=100)
-    roles: list[int | str] = Field(default_factory=list)
-    value: str | bool | None = None
-
-    @property
-    def stored(self) -> str | bool:
-        """What the choice writes into the profile field: its `value`, else its id."""
-        return self.id if self.value is None else self.value
-
-
-class Question(Section):
-    """One question of the onboarding questionnaire; the wording exists in French and English."""
-
-    id: str = Field(pattern=QUESTION_ID)
-    type: QuestionType
-    fr: str = Field(min_length=1, max_length=300)
-    en: str = Field(min_length=1, max_length=300)
-    required: bool = True
-    choices: list[Choice] = Field(default_factory=list)
-    max_choices: int | None = None
-    max_length: int | None = None
-    profile: ProfileField | None = None
-
-    @model_validator(mode="after")
-    def _coherent(self) -> Question:
-        problems = question_problems(self)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    @property
-    def is_text(self) -> bool:
-        return self.type in TEXT_TYPES
-
-    @property
-    def limit(self) -> int:
-        """The longest answer accepted for a text question."""
-        default, _ = TEXT_LENGTHS.get(self.type, (0, 0))
-        return self.max_length or default
-
-    def wording(self, language: str) -> str:
-        return self.fr if language == "fr" else self.en
-
-
-def question_problems(question: Question) -> list[str]:
-    """What is wrong with one question, in words a host can act on (empty: nothing)."""
-    problems: list[str] = []
-    kind = question.type
-    if kind in CHOICE_TYPES:
-        if not 2 <= len(question.choices) <= 25:
-            problems.append(f"a {kind}-choice question needs 2 to 25 choices (it has {len(question.choices)})")
-        ids = [choice.id for choice in question.choices]
-        if len(set(ids)) != len(ids):
-            problems.append("two choices share an id; give each choice its own id")
-    elif question.choices:
-        problems.append(f"a {kind} question takes no choices; remove them or use type single or multiple")
-    if question.max_choices is not None and (kind != "multiple" or not 1 <= question.max_choices <= 25):
-        problems.append("max_choices is for multiple-choice questions only, between 1 and the number of choices")
-    if question.max_length is not None:
-        _, largest = TEXT_LENGTHS.get(kind, (0, 0))
-        if not largest or not 1 <= question.max_length <= largest:
-            problems.append(
-                f"max_length must be between 1 and {largest} for a {kind} question"
-                if largest
-                else f"max_length is for short and long questions only, not {kind}"
-            )
-    problems += _profile_problems(question)
-    return problems
-
-
-def _profile_problems(question: Question) -> list[str]:
-    field = question.profile
-    if field is None:
-        return []
-    if question.type not in PROFILE_TYPES[field]:
-        allowed = ", ".join(PROFILE_TYPES[field])
-        return [f"profile field {field} can be filled by {allowed} questions, not {question.type}"]
-    values = [choice.value for choice in question.choices]
-    if field == "mentor" and not all(isinstance(value, bool) for value in values):
-        return ["profile field mentor needs value = true or value = false on every choice"]
-    if field != "mentor" and any(isinstance(value, bool) for value in values):
-        return [f"value = true/false is only for the mentor field, not {field}"]
-    if field == "timezone" and question.type == "single":
-        for choice in question.choices:
-            try:
-                ZoneInfo(str(choice.stored))
-            except (ZoneInfoNotFoundError, ValueError):
-                return [f"choice {choice.id}: value {choice.stored!r} is not an IANA time zone such as Europe/Paris"]
-    return []
-
-
-class OnboardingSettings(Section):
-    """The questionnaire every new member answers, in order; empty means no questionnaire."""
-
-    questions: list[Question] = Field(default_factory=list, max_length=25)
-
-    @field_validator("questions")
-    @classmethod
-    def _unique_ids(cls, questions: list[Question]) -> list[Question]:
-        seen: set[str] = set()
-        for question in questions:
-            if question.id in seen:
-                raise ValueError(f"two questions have the id {question.id!r}; give each question its own id")
-            seen.add(question.id)
-        return questions
-
-    def question(self, question_id: str) -> Question | None:
-        return next((question for question in self.questions if question.id == question_id), None)
 
 
 class Settings(BaseSettings):
@@ -253,7 +124,8 @@ class Settings(BaseSettings):
     locale: LocaleSettings = LocaleSettings()
     discord: DiscordSettings = DiscordSettings()
     conduct: ConductSettings = ConductSettings()
-    onboarding: OnboardingSettings = OnboardingSettings()
+    # The default questionnaire, for servers whose hosts have not imported one of their own.
+    onboarding: Questionnaire = Questionnaire()
 
     @classmethod
     def settings_customise_sources(
@@ -341,10 +213,9 @@ def _describe(path: Path, problem: Any, data: dict[str, Any] | None = None) -> s
     variable = environment_source(problem["loc"])
     if variable is not None:
         return _describe_variable(variable, problem)
-    if location[:2] == ["onboarding", "questions"]:
-        if len(location) > 2 and location[2].isdigit():
-            return _describe_question(path, problem, data or {})
-        return f"{path}: onboarding.questions: {str(problem['msg']).removeprefix('Value error, ')}"
+    if location[:1] == ["onboarding"]:
+        line = describe_problem({**problem, "loc": problem["loc"][1:]}, (data or {}).get("onboarding", {}))
+        return f"{path}: onboarding{' ' if line.startswith('question ') else '.'}{line}"
     key = ".".join(location)
     if problem["type"] == "extra_forbidden":
         return f"{path}: unknown key {key}; remove it or fix its spelling (config.example.toml lists every key)"
@@ -362,24 +233,6 @@ def _describe_variable(variable: str, problem: Any) -> str:
         )
     message = str(problem["msg"]).removeprefix("Value error, ")
     return f"environment variable {variable}: {key} = {problem['input']!r} is wrong: {message}"
-
-
-def _describe_question(path: Path, problem: Any, data: dict[str, Any]) -> str:
-    """One line naming the question by its id (or its position when it has none) and the problem."""
-    index = int(problem["loc"][2])
-    questions = data.get("onboarding", {}).get("questions", [])
-    raw = questions[index] if index < len(questions) and isinstance(questions[index], dict) else {}
-    name = f"question {raw['id']!r}" if isinstance(raw.get("id"), str) else f"question #{index + 1}"
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"][3:]).lstrip(".")
-    message = str(problem["msg"]).removeprefix("Value error, ")
-    if problem["type"] == "string_pattern_mismatch":
-        message = "use 1 to 32 lowercase letters, digits, - or _ (ids travel inside Discord buttons)"
-    where = f"{path}: onboarding {name}"
-    if problem["type"] == "extra_forbidden":
-        return f"{where}: unknown key {field}; remove it or fix its spelling (config.example.toml lists every key)"
-    if not field:
-        return f"{where}: {message}"
-    return f"{where}: {field} = {problem['input']!r} is wrong: {message}"
 
 
 def _with_conduct_files(settings: Settings, path: Path) -> Settings:
@@ -413,8 +266,8 @@ def conduct_file_problem(path: Path) -> str | None:
         return f"cannot be read ({error}); save it as UTF-8 text"
     if not text:
         return "the file is empty; write the code of conduct in it"
-    if len(text) > CONDUCT_MAX_CHARS:
-        return f"{len(text)} characters; keep it under {CONDUCT_MAX_CHARS} (Discord shows at most that in one post)"
+    if len(text) > TEXT_MAX:
+        return f"{len(text)} characters; keep it under {TEXT_MAX} (Discord shows at most that in one post)"
     return None
 
 

@@ -27,12 +27,15 @@ async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | No
         return None
 
 
-async def member_of(bot: Agora, guild_id: int, user_id: int) -> tuple[discord.Guild, discord.Member]:
-    """The guild and member behind an interaction that may come from a DM; refuses people no longer there."""
+async def member_of(
+    bot: Agora, guild_id: int, user_id: int, key: str | None = None
+) -> tuple[discord.Guild, discord.Member]:
+    """The guild and member behind an interaction that may come from a DM; refuses people no longer there (`key`:
+    the capability's own words for it)."""
     guild = bot.get_guild(guild_id)
     member = await find_member(guild, user_id) if guild is not None else None
     if guild is None or member is None:
-        raise NotAMemberError(server=guild.name if guild else "?")
+        raise NotAMemberError(key, server=guild.name if guild else "?")
     return guild, member
 
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from bot import i18n
-from bot.errors import UserError
+from models.errors import UserError
 from models.guild_settings import GuildSettings, LanguageSource, decide_language
 
 if TYPE_CHECKING:

@@ -6,8 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
+
+from bot import i18n
+from bot.delivery import notify_hosts
+from models.guild_settings import GuildContext
 
 log = logging.getLogger(__name__)
 
@@ -63,3 +68,41 @@ async def _change(member: discord.Member, roles: list[discord.Role], *, reason: 
         log.warning("could not change roles of a member of guild %s (%s)", member.guild.id, error.status)
         return RoleChange([], problems + [Problem(role.name, "errors.role_not_assignable") for role in allowed])
     return RoleChange(allowed, problems)
+
+
+async def give_or_tell_hosts(
+    member: discord.Member,
+    roles: Sequence[discord.Role],
+    context: GuildContext,
+    *,
+    reason: str,
+    notice: str,
+    unresolved: Sequence[Problem] = (),
+    **params: Any,
+) -> RoleChange:
+    """Give the roles; what cannot be given (and the `unresolved` roles the caller could not even find) is told to
+    the hosts in one `notice`, with `member` and `problems` filled: never lost."""
+    given = await give_roles(member, roles, reason=reason)
+    change = RoleChange(given.done, [*unresolved, *given.problems])
+    if change.problems:
+        problems = "\n".join(i18n.t(context.language, problem.key, role=problem.role) for problem in change.problems)
+        await notify_hosts(member.guild, context, notice, member=member.mention, problems=problems, **params)
+    return change
+
+
+async def give_member_role(member: discord.Member, context: GuildContext) -> str | None:
+    """The server's member role, given once the code of conduct is accepted (on the rules message or on the welcome
+    path); a line for the member about it, or None when there is no such role or they have it already."""
+    role = member.guild.get_role(context.settings.member_role_id or 0)
+    if role is None or member.get_role(role.id) is not None:
+        return None
+    change = await give_or_tell_hosts(
+        member,
+        [role],
+        context,
+        reason="Accepted the code of conduct",
+        notice="conduct.hosts.role_failed",
+        role=role.mention,
+    )
+    key = "conduct.accept.role_granted" if change.done else "conduct.accept.role_failed"
+    return i18n.t(context.reply_language, key, role=role.name)

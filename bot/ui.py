@@ -31,8 +31,6 @@ PREFIX = "agora"
 CUSTOM_ID_MAX = 100  # https://discord.com/developers/docs/interactions/message-components#custom-id
 LEGACY_PREFIXES = ("poll:",)  # ids from before the scheme; their items are still registered
 NEVER = r"(?!)"  # the template of abstract bases: matches no custom id
-# Transitional: forms of cogs still reading their own submissions in `on_interaction`.
-UNCONVERTED_FORMS = ("agora:conduct:", "agora:onb:", "agora:profile:")
 FORM_ATTRIBUTE = "__agora_form__"
 # https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal
 MODAL_TITLE_MAX = 45
@@ -49,9 +47,15 @@ def custom_id(capability: str, action: str, *ids: int | str) -> str:
     return made
 
 
-def template(capability: str, action: str, ids: str = "") -> str:
-    """The regex an item's custom id matches: `ids` holds named groups, e.g. `(?P<poll>\\d+):(?P<option>\\d+)`."""
+def template(capability: str, action: str, ids: str = "", *, formerly: str = "") -> str:
+    """The regex an item's custom id matches: `ids` holds named groups, e.g. `(?P<poll>\\d+):(?P<option>\\d+)`.
+
+    `formerly` is an older spelling of the same `agora:<capability>:<action>` prefix that messages already posted
+    still carry; the item answers both, and writes the new one.
+    """
     head = re.escape(f"{PREFIX}:{capability}:{action}")
+    if formerly:
+        head = f"(?:{head}|{re.escape(formerly)})"
     return f"{head}:{ids}" if ids else head
 
 
@@ -211,8 +215,6 @@ class Components:
                 except Exception as error:
                     await report_error(interaction, error)
                 return
-        if found.startswith(UNCONVERTED_FORMS):
-            return
         log.info("no longer available: form %s (guild %s)", found, interaction.guild_id)
         await report_error(interaction, NoLongerAvailableError())
 
@@ -231,10 +233,10 @@ def _marked_methods(owner: object) -> Iterator[FormHandler]:
             yield method
 
 
-def own(interaction: Interaction, member_id: int) -> None:
-    """Per-member components refuse strangers politely."""
+def own(interaction: Interaction, member_id: int, key: str | None = None) -> None:
+    """Per-member components refuse strangers politely (`key`: the capability's own words for it)."""
     if interaction.user.id != member_id:
-        raise StrangerError()
+        raise StrangerError(key)
 
 
 async def run_safely(interaction: discord.Interaction[Any], action: Awaitable[None]) -> None:

@@ -10,16 +10,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import i18n
+from bot.capability import Capability
 from bot.checks import guild_of
-from bot.client import Agora
-from bot.replies import language_for, send_ephemeral
-from bot.ui import run_safely
-from cogs import welcome
+from bot.client import Agora, Interaction
+from bot.replies import send_ephemeral
+from bot.ui import custom_id, form, form_view, own
 from models import profiles
 from models.base import utcnow
 from models.profiles import Profile, ProfileText
 
-EDIT_PREFIX = "agora:profile:edit:"
 MESSAGE_MAX = 2000  # characters in a Discord message
 FIELDS = (
     ("skills_to_learn", discord.TextStyle.short, 400),
@@ -70,29 +69,28 @@ def shortened(values: dict[str, str], excess: int) -> dict[str, str]:
 
 
 @app_commands.guild_only()
-class Profiles(commands.GroupCog, group_name="profile", group_description="Member profiles: learn, share, mentor"):
-    def __init__(self, bot: Agora) -> None:
-        self.bot = bot
-
+class Profiles(
+    Capability, commands.GroupCog, group_name="profile", group_description="Member profiles: learn, share, mentor"
+):
     @app_commands.command(name="show", description="Show your profile, or another member's")
     @app_commands.describe(member="Whose profile (yourself if empty)")
-    async def show(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+    async def show(self, interaction: Interaction, member: discord.Member | None = None) -> None:
         guild = guild_of(interaction)
         target = member or interaction.user
         async with self.bot.db.transaction() as session:
+            language = (await self.bot.context(session, guild.id, interaction)).reply_language
             profile = await profiles.get_profile(session, guild.id, target.id)
-        language = await language_for(interaction)
         await send_ephemeral(interaction, render(profile, target.display_name, language))
 
     @app_commands.command(name="edit", description="Edit your profile")
     @app_commands.describe(mentor="Would you mentor other members?")
-    async def edit(self, interaction: discord.Interaction, mentor: bool | None = None) -> None:
+    async def edit(self, interaction: Interaction, mentor: bool | None = None) -> None:
         guild = guild_of(interaction)
         async with self.bot.db.transaction() as session:
+            language = (await self.bot.context(session, guild.id, interaction)).reply_language
             if mentor is not None:
                 await profiles.set_mentor(session, guild.id, interaction.user.id, mentor, now=utcnow())
             current = profiles.as_text(await profiles.get_profile(session, guild.id, interaction.user.id))
-        language = await language_for(interaction)
         inputs = [
             discord.ui.TextInput[Any](
                 label=i18n.t(language, f"profiles.field.{name}"),
@@ -105,26 +103,16 @@ class Profiles(commands.GroupCog, group_name="profile", group_description="Membe
             )
             for name, style, limit in FIELDS
         ]
-        title = i18n.t(language, "profiles.edit.title")
-        modal = welcome.stateless_modal(title, f"{EDIT_PREFIX}{guild.id}:{interaction.user.id}", inputs)
-        await interaction.response.send_modal(modal)
+        form_id = custom_id("profiles", "edit", guild.id, interaction.user.id)
+        await interaction.response.send_modal(form_view(i18n.t(language, "profiles.edit.title"), form_id, inputs))
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        found = welcome.submitted_modal(interaction)
-        if found is None or not found[0].startswith(EDIT_PREFIX):
-            return
-        guild_id, member_id = (int(part) for part in found[0].removeprefix(EDIT_PREFIX).split(":"))
-        await run_safely(interaction, self.save(interaction, guild_id, member_id, found[1]))
-
-    async def save(
-        self, interaction: discord.Interaction, guild_id: int, member_id: int, values: dict[str, str]
-    ) -> None:
-        welcome.own(interaction, member_id)
+    @form("profiles", "edit", r"(?P<guild>\d+):(?P<member>\d+)")
+    async def save(self, interaction: Interaction, values: dict[str, str], *, guild: int, member: int) -> None:
+        own(interaction, member)
         text = ProfileText(**{name: values.get(name, "") for name, _, _ in FIELDS})
         async with self.bot.db.transaction() as session:
-            profile = await profiles.edit_profile(session, guild_id, member_id, text, now=utcnow())
-        language = await language_for(interaction)
+            language = (await self.bot.context(session, guild, interaction)).reply_language
+            profile = await profiles.edit_profile(session, guild, member, text, now=utcnow())
         saved = i18n.t(language, "profiles.edit.saved")
         shown = render(profile, interaction.user.display_name, language, MESSAGE_MAX - len(saved) - 1)
         await send_ephemeral(interaction, f"{saved}\n{shown}")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import i18n
-from bot.checks import channel_problems, guild_of, host_only, is_host, role_problem
-from bot.client import Agora
-from bot.errors import ChannelNotUsableError, RoleNotAssignableError
-from bot.replies import guild_language_and_source, language_for, send_ephemeral
+from bot.capability import Capability
+from bot.checks import channel_problems, guild_of, host_only, is_host
+from bot.client import Agora, Interaction
+from bot.replies import send_ephemeral
+from bot.roles import role_problem
 from models import guild_settings
 from models.base import utcnow
-from models.guild_settings import ChannelPurpose, GuildSettings, LanguageSource, RolePurpose
+from models.errors import ChannelNotUsableError, RoleNotAssignableError
+from models.guild_settings import ChannelPurpose, GuildContext, RolePurpose
+from models.localized import LANGUAGE_NAMES
 
 CHANNEL_CHOICES = [
     app_commands.Choice(name="Announcements", value=ChannelPurpose.ANNOUNCEMENTS.name.lower()),
@@ -26,10 +31,7 @@ ROLE_CHOICES = [
     app_commands.Choice(name="Member", value=RolePurpose.MEMBER.name.lower()),
     app_commands.Choice(name="Mentor", value=RolePurpose.MENTOR.name.lower()),
 ]
-LANGUAGE_CHOICES = [
-    app_commands.Choice(name="Français", value="fr"),
-    app_commands.Choice(name="English", value="en"),
-]
+LANGUAGE_CHOICES = [app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_NAMES.items()]
 # What the bot must be allowed to do in each kind of channel, beyond seeing it.
 CHANNEL_NEEDS = {
     ChannelPurpose.KNOWLEDGE: ("send_messages", "create_public_threads", "send_messages_in_threads"),
@@ -40,28 +42,26 @@ Postable = discord.TextChannel | discord.ForumChannel
 
 
 @host_only()
-class Settings(commands.GroupCog, group_name="agora", group_description="Configure Agora for this server"):
-    def __init__(self, bot: Agora) -> None:
-        self.bot = bot
+class ServerSettings(
+    Capability, commands.GroupCog, group_name="agora", group_description="Configure Agora for this server"
+):
+    """The server's own settings (channels, roles, language, time zone), as opposed to the deployment's `Settings`."""
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         return is_host(interaction)
 
     @app_commands.command(name="show", description="Show Agora's settings for this server")
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
         async with self.bot.db.transaction() as session:
-            settings = await guild_settings.get_settings(session, guild.id)
-        language = await language_for(interaction)
-        guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
-        posts_in = await guild_language_and_source(self.bot, guild.id, guild_locale)
-        await send_ephemeral(interaction, self.describe(settings, language, posts_in))
+            context = await self.bot.context(session, guild.id, interaction)
+        await send_ephemeral(interaction, describe(context))
 
     @app_commands.command(name="channel", description="Choose the channel Agora uses for a purpose")
     @app_commands.describe(purpose="What the channel is for", channel="The channel; leave empty to unset")
     @app_commands.choices(purpose=CHANNEL_CHOICES)
     async def channel(
-        self, interaction: discord.Interaction, purpose: app_commands.Choice[str], channel: Postable | None = None
+        self, interaction: Interaction, purpose: app_commands.Choice[str], channel: Postable | None = None
     ) -> None:
         guild = guild_of(interaction)
         target = ChannelPurpose[purpose.value.upper()]
@@ -75,7 +75,7 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
     @app_commands.describe(purpose="What the role is for", role="The role; leave empty to unset")
     @app_commands.choices(purpose=ROLE_CHOICES)
     async def role(
-        self, interaction: discord.Interaction, purpose: app_commands.Choice[str], role: discord.Role | None = None
+        self, interaction: Interaction, purpose: app_commands.Choice[str], role: discord.Role | None = None
     ) -> None:
         guild = guild_of(interaction)
         target = RolePurpose[purpose.value.upper()]
@@ -90,7 +90,7 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
     @app_commands.command(name="language", description="Choose the language of Agora's posts in this server")
     @app_commands.describe(language="Used for public posts and for members whose Discord language is neither")
     @app_commands.choices(language=LANGUAGE_CHOICES)
-    async def language(self, interaction: discord.Interaction, language: app_commands.Choice[str]) -> None:
+    async def language(self, interaction: Interaction, language: app_commands.Choice[str]) -> None:
         guild = guild_of(interaction)
         async with self.bot.db.transaction() as session:
             await guild_settings.set_locale(session, guild.id, language.value, now=utcnow())
@@ -98,40 +98,43 @@ class Settings(commands.GroupCog, group_name="agora", group_description="Configu
 
     @app_commands.command(name="timezone", description="Choose the time zone for dates and recurring events")
     @app_commands.describe(zone="An IANA time zone such as Europe/Paris")
-    async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
+    async def timezone(self, interaction: Interaction, zone: str) -> None:
         guild = guild_of(interaction)
         async with self.bot.db.transaction() as session:
             await guild_settings.set_timezone(session, guild.id, zone.strip(), now=utcnow())
         await self.confirm(interaction, "timezone", zone.strip())
 
     @timezone.autocomplete("zone")
-    async def timezone_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def timezone_names(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=name, value=name) for name in guild_settings.timezone_suggestions(current)]
 
-    async def confirm(self, interaction: discord.Interaction, setting: str, value: str | None) -> None:
-        language = await language_for(interaction)
+    async def confirm(self, interaction: Interaction, setting: str, value: str | None) -> None:
+        """Said in the member's language as it is now (a language just chosen shows at once)."""
+        async with self.bot.db.transaction() as session:
+            language = (await self.bot.context(session, guild_of(interaction).id, interaction)).reply_language
         label = i18n.t(language, f"settings.label.{setting}")
         key = "settings.set.done" if value else "settings.set.cleared"
         await send_ephemeral(interaction, i18n.t(language, key, setting=label, value=value))
 
-    def describe(self, settings: GuildSettings, language: str, posts_in: tuple[str, LanguageSource]) -> str:
-        unset = i18n.t(language, "settings.show.unset")
-        lines = [i18n.t(language, "settings.show.title")]
-        for purpose in ChannelPurpose:
-            channel_id = getattr(settings, purpose.value)
-            value = f"<#{channel_id}>" if channel_id else unset
-            lines.append(f"• {i18n.t(language, f'settings.label.{purpose.name.lower()}')}: {value}")
-        for role_purpose in RolePurpose:
-            role_id = getattr(settings, role_purpose.value)
-            value = f"<@&{role_id}>" if role_id else unset
-            lines.append(f"• {i18n.t(language, f'settings.label.{role_purpose.name.lower()}')}: {value}")
-        defaults = self.bot.settings.locale
-        chosen, source = posts_in
-        shown = i18n.t(language, f"settings.language.{chosen}")
-        reason = i18n.t(language, f"settings.show.language_source.{source.value}")
-        lines.append(f"• {i18n.t(language, 'settings.label.language')}: {shown} ({reason})")
-        lines.append(f"• {i18n.t(language, 'settings.label.timezone')}: {settings.timezone or defaults.timezone}")
-        return "\n".join(lines)
+
+def describe(context: GuildContext) -> str:
+    """`/agora show`: every channel and role, and the language Agora really uses here, and why."""
+    language, settings = context.reply_language, context.settings
+    unset = i18n.t(language, "settings.show.unset")
+    lines = [i18n.t(language, "settings.show.title")]
+    for purpose in ChannelPurpose:
+        channel_id = getattr(settings, purpose.value)
+        value = f"<#{channel_id}>" if channel_id else unset
+        lines.append(f"• {i18n.t(language, f'settings.label.{purpose.name.lower()}')}: {value}")
+    for role_purpose in RolePurpose:
+        role_id = getattr(settings, role_purpose.value)
+        value = f"<@&{role_id}>" if role_id else unset
+        lines.append(f"• {i18n.t(language, f'settings.label.{role_purpose.name.lower()}')}: {value}")
+    shown = i18n.t(language, f"settings.language.{context.language}")
+    reason = i18n.t(language, f"settings.show.language_source.{context.language_source.value}")
+    lines.append(f"• {i18n.t(language, 'settings.label.language')}: {shown} ({reason})")
+    lines.append(f"• {i18n.t(language, 'settings.label.timezone')}: {context.zone.key}")
+    return "\n".join(lines)
 
 
 def check_channel(purpose: ChannelPurpose, channel: Postable, me: discord.Member) -> None:
@@ -146,4 +149,4 @@ def check_channel(purpose: ChannelPurpose, channel: Postable, me: discord.Member
 
 
 async def setup(bot: Agora) -> None:
-    await bot.add_cog(Settings(bot))
+    await bot.add_cog(ServerSettings(bot))

@@ -15,8 +15,8 @@ from sqlalchemy import Boolean, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.errors import UserError
 from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime, is_timezone
+from models.errors import UserError
 
 LIST_FIELDS = ("skills_to_learn", "skills_to_share", "languages")
 MAX_ITEMS = 25

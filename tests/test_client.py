@@ -99,7 +99,7 @@ async def test_dropped_gateway_resumes_without_losing_or_repeating_an_event(
     await discord.drop_gateway(4000)
     await alice.react(message, "👍")  # dispatched while the bot reconnects: replayed on RESUME
     await discord.wait_for(lambda: probe(agora).reactions, what="the reaction after RESUME")
-    await discord.settle()
+    await agora.idle()
     assert probe(agora).reactions == [(alice.id, "👍")]
     assert (discord.core.gateway.identifies, discord.core.gateway.resumes) == (1, 1)
 

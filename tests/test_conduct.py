@@ -7,15 +7,21 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import Connection, select, text
 
 from bot.config import Settings
-from bot.database import Database
-from models import conduct, guild_settings
+from bot.database import Database, alembic_config
+from models import guild_settings
 from models.base import utcnow
-from models.conduct import ConductReport
+from models.conduct import rules
+from models.conduct import service as conduct
+from models.conduct.tables import ConductReport
+from models.export import to_csv
+from models.localized import Localized
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator
 from tests.support.welcome import (
@@ -31,20 +37,21 @@ from tests.support.welcome import (
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, ALICE, BOB, CAROL = 10, 1001, 1002, 1003
-TEXTS = {"fr": "Soyez bienveillants.", "en": "Be kind."}
+TEXTS = Localized({"fr": "Soyez bienveillants.", "en": "Be kind."})
 
 
 def test_drafts_win_over_files_per_language() -> None:
-    assert conduct.texts_to_publish({"fr": "brouillon"}, {"fr": "fichier", "en": "file"}) == {
+    assert rules.texts_to_publish({"fr": "brouillon"}, {"fr": "fichier", "en": "file"}) == {
         "fr": "brouillon",
         "en": "file",
     }
-    assert conduct.texts_to_publish({}, {"en": "  "}) == {}
+    assert rules.texts_to_publish({}, {"en": "  "}) == {}
 
 
-def test_ledger_csv_neutralises_formulas() -> None:
-    text = conduct.ledger_csv([(ALICE, "=HYPERLINK(evil)", 2, NOW)])
-    rows = list(csv.reader(io.StringIO(text)))
+def test_the_ledger_export_neutralises_formulas_and_keeps_accents() -> None:
+    data = to_csv(rules.LEDGER_COLUMNS, [(ALICE, "=HYPERLINK(evil)", 2, NOW)])
+    assert data.startswith("\ufeff".encode())  # spreadsheet programs then read "é" right
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [
         ["member_id", "member_name", "version", "accepted_at"],
         [str(ALICE), "'=HYPERLINK(evil)", "2", NOW.isoformat()],
@@ -56,7 +63,9 @@ async def test_versions_are_numbered_and_only_a_change_makes_a_new_one(db: Datab
         first = await conduct.publish(session, GUILD, TEXTS, member_id=ALICE, now=NOW)
         same = await conduct.publish(session, GUILD, TEXTS, member_id=ALICE, now=NOW)
         await conduct.set_grace_days(session, GUILD, 3, now=NOW)
-        second = await conduct.publish(session, GUILD, {**TEXTS, "en": "Be kind. Always."}, member_id=ALICE, now=NOW)
+        second = await conduct.publish(
+            session, GUILD, Localized({**TEXTS, "en": "Be kind. Always."}), member_id=ALICE, now=NOW
+        )
         other = await conduct.publish(session, GUILD + 1, TEXTS, member_id=ALICE, now=NOW)
     assert (first.version.version, first.is_new, first.version.grace_until) == (1, True, None)
     assert (same.version.version, same.is_new) == (1, False)
@@ -66,25 +75,25 @@ async def test_versions_are_numbered_and_only_a_change_makes_a_new_one(db: Datab
 
 async def test_publishing_needs_both_languages_within_the_limit(db: Database) -> None:
     async with db.transaction() as session:
-        with pytest.raises(conduct.ConductTextMissingError) as caught:
-            await conduct.publish(session, GUILD, {"fr": "Bonjour"}, member_id=ALICE, now=NOW)
+        with pytest.raises(rules.ConductTextMissingError) as caught:
+            await conduct.publish(session, GUILD, Localized({"fr": "Bonjour"}), member_id=ALICE, now=NOW)
         assert caught.value.params == {"language": "English", "code": "en"}
-        with pytest.raises(conduct.ConductTextTooLongError):
-            await conduct.publish(session, GUILD, {"fr": "x" * 4001, "en": "y"}, member_id=ALICE, now=NOW)
-        with pytest.raises(conduct.ConductGraceInvalidError):
+        with pytest.raises(rules.ConductTextTooLongError):
+            await conduct.publish(session, GUILD, Localized({"fr": "x" * 4001, "en": "y"}), member_id=ALICE, now=NOW)
+        with pytest.raises(rules.ConductGraceInvalidError):
             await conduct.set_grace_days(session, GUILD, 91, now=NOW)
 
 
 async def test_accepting_is_recorded_once_and_only_for_the_current_version(db: Database) -> None:
     async with db.transaction() as session:
-        with pytest.raises(conduct.ConductNotPublishedError):
-            await conduct.accept(session, GUILD, ALICE, version=1, now=NOW)
+        with pytest.raises(rules.ConductNotPublishedError):
+            await conduct.accept_version(session, GUILD, ALICE, version=1, now=NOW)
         await conduct.publish(session, GUILD, TEXTS, member_id=ALICE, now=NOW)
-        assert (await conduct.accept(session, GUILD, ALICE, version=1, now=NOW)).newly
-        assert not (await conduct.accept(session, GUILD, ALICE, version=1, now=NOW)).newly
-        await conduct.publish(session, GUILD, {**TEXTS, "fr": "Nouveau"}, member_id=ALICE, now=NOW)
-        with pytest.raises(conduct.ConductOutdatedError):
-            await conduct.accept(session, GUILD, BOB, version=1, now=NOW)
+        assert (await conduct.accept_version(session, GUILD, ALICE, version=1, now=NOW)).newly
+        assert not (await conduct.accept_version(session, GUILD, ALICE, version=1, now=NOW)).newly
+        await conduct.publish(session, GUILD, Localized({**TEXTS, "fr": "Nouveau"}), member_id=ALICE, now=NOW)
+        with pytest.raises(rules.ConductOutdatedError):
+            await conduct.accept_version(session, GUILD, BOB, version=1, now=NOW)
         assert await conduct.accepted_current(session, GUILD, ALICE) is False
         assert await conduct.ever_accepted(session, GUILD, ALICE)
 
@@ -93,23 +102,23 @@ async def test_only_members_who_accepted_an_older_version_lapse(db: Database) ->
     async with db.transaction() as session:
         await conduct.publish(session, GUILD, TEXTS, member_id=ALICE, now=NOW)
         for member in (ALICE, BOB):
-            await conduct.accept(session, GUILD, member, version=1, now=NOW)
-        await conduct.publish(session, GUILD, {**TEXTS, "en": "v2"}, member_id=ALICE, now=NOW)
-        await conduct.accept(session, GUILD, BOB, version=2, now=NOW)
-        await conduct.accept(session, GUILD, CAROL, version=2, now=NOW)
+            await conduct.accept_version(session, GUILD, member, version=1, now=NOW)
+        await conduct.publish(session, GUILD, Localized({**TEXTS, "en": "v2"}), member_id=ALICE, now=NOW)
+        await conduct.accept_version(session, GUILD, BOB, version=2, now=NOW)
+        await conduct.accept_version(session, GUILD, CAROL, version=2, now=NOW)
         assert await conduct.lapsed_members(session, GUILD, 2) == [ALICE]
         assert await conduct.members_to_notify(session, GUILD, 2) == [ALICE]
         await conduct.record_notice(session, GUILD, ALICE, 2, delivered=False, now=NOW)
         await conduct.record_notice(session, GUILD, ALICE, 2, delivered=True, now=NOW)  # told once
         assert await conduct.members_to_notify(session, GUILD, 2) == []
         assert await conduct.undelivered_notices(session, GUILD, 2) == 1
-        status = await conduct.status(session, GUILD, [ALICE, BOB, CAROL, 1004])
+        status = await conduct.acceptance_status(session, GUILD, [ALICE, BOB, CAROL, 1004])
     assert status is not None and (status.accepted, status.pending) == ([BOB, CAROL], [ALICE, 1004])
 
 
 async def test_an_anonymous_report_keeps_no_reporter_and_a_delivered_one_no_text(db: Database) -> None:
     async with db.transaction() as session:
-        with pytest.raises(conduct.ReportEmptyError):
+        with pytest.raises(rules.ReportEmptyError):
             await conduct.file_report(
                 session, GUILD, reporter_id=ALICE, anonymous=False, channel_id=None, text="  ", now=NOW
             )
@@ -131,8 +140,8 @@ async def test_an_anonymous_report_keeps_no_reporter_and_a_delivered_one_no_text
 async def test_forget_and_export_member(db: Database) -> None:
     async with db.transaction() as session:
         await conduct.publish(session, GUILD, TEXTS, member_id=ALICE, now=NOW)
-        await conduct.accept(session, GUILD, ALICE, version=1, now=NOW)
-        await conduct.accept(session, GUILD, BOB, version=1, now=NOW)
+        await conduct.accept_version(session, GUILD, ALICE, version=1, now=NOW)
+        await conduct.accept_version(session, GUILD, BOB, version=1, now=NOW)
         await conduct.file_report(
             session, GUILD, reporter_id=ALICE, anonymous=False, channel_id=None, text="x", now=NOW
         )
@@ -181,7 +190,7 @@ async def test_a_newcomer_accepts_on_the_rules_message_and_gets_the_member_role(
     status = await slash(server.host, "conduct status")
     assert "Accepted: 1 of 3 members." in status.content and f"<@{server.host.id}>" in status.content
     export = await slash(server.host, "conduct export")
-    ledger = list(csv.DictReader(io.StringIO(export.followups[0].attachments[0].data.decode())))
+    ledger = list(csv.DictReader(io.StringIO(export.followups[0].attachments[0].data.decode("utf-8-sig"))))
     assert [(row["member_id"], row["member_name"], row["version"]) for row in ledger] == [(str(alice.id), "alice", "1")]
 
 
@@ -215,7 +224,7 @@ async def test_a_new_version_asks_again_and_the_grace_period_removes_the_role(
     assert rules.embeds[0]["title"] == "Code of conduct — version 2"  # the same message, edited
     assert last(server.rules).content.startswith("📢 Version 2 of the code of conduct is out")
     await discord.wait_for(lambda: alice.dms and bob.dms, what="the DM notices")
-    await discord.settle()
+    await agora.idle()
     notice = alice.dms[-1]
     assert notice.content.startswith(f"📢 **{discord.guild.name}** published version 2")
     assert notice.embeds[0]["description"] == "Be kind. Credit others."
@@ -331,3 +340,61 @@ async def test_a_member_role_above_the_bot_is_reported_to_hosts_and_the_acceptan
     assert "above (or at) my highest role" in notice
     async with agora.bot.db.transaction() as session:
         assert await conduct.accepted_current(session, discord.guild.id, alice.id)
+
+
+async def test_one_refused_role_removal_does_not_stop_the_end_of_the_grace_period(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    server = await published(discord, agora)
+    members = [await discord.member(name) for name in ("alice", "bob", "carol")]
+    for member in members:
+        await member.click(last(server.rules), "I accept")
+    assert all(role_names(member) == {"Member"} for member in members)
+    await server.host.slash("conduct edit", language="en")
+    await server.host.submit_modal({"text": "Be kind. Credit others."})
+    await slash(server.host, "conduct publish")
+    first = members[0]
+    discord.faults.refuse("DELETE", f"/guilds/{discord.guild.id}/members/{first.id}/roles/*")
+    await run_jobs_now(agora.bot.db, "conduct.grace", agora.bot.scheduler.run_due)
+    assert role_names(first) == {"Member"}  # Discord refused this one...
+    assert all(role_names(member) == set() for member in members[1:])  # ...and the others still went through
+    told = last(server.moderators).content
+    assert told.startswith("⚠️ The grace period of the new code of conduct ended") and "from the 1 member(s)" in told
+
+
+async def test_a_form_for_another_server_is_answered(discord: Emulator, agora: AgoraHarness) -> None:
+    server = await published(discord, agora)
+    opened = await server.host.slash("conduct edit", language="fr")
+    assert opened.modal is not None
+    opened.modal["custom_id"] = f"agora:conduct:edit:{discord.guild.id + 1}:fr"  # crafted, or from another server
+    answered = await server.host.submit_modal({"text": "Autre chose."})
+    assert answered.ephemeral and answered.content.startswith("This is no longer available.")
+
+
+async def test_upgrading_keeps_every_published_text_as_one_value_per_language(database_url: str) -> None:
+    database = Database(database_url)
+
+    def before_this_version(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), "0006")
+        connection.execute(
+            text(
+                "INSERT INTO conduct_versions (guild_id, version, text_fr, text_en, published_at) "
+                "VALUES (1, 1, 'Soyez bienveillants.', 'Be kind.', :now)"
+            ),
+            {"now": NOW},
+        )
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(before_this_version)
+    await database.migrate()
+    async with database.transaction() as session:
+        version = await conduct.current_version(session, 1)
+        assert version is not None and version.localized == {"fr": "Soyez bienveillants.", "en": "Be kind."}
+
+    def downgraded(connection: Connection) -> list[Any]:
+        command.downgrade(alembic_config(connection), "0006")
+        return list(connection.execute(text("SELECT text_fr, text_en FROM conduct_versions")))
+
+    async with database.engine.begin() as connection:
+        assert await connection.run_sync(downgraded) == [("Soyez bienveillants.", "Be kind.")]
+    await database.dispose()

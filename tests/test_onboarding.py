@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -13,13 +14,15 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import select
 
-from bot.config import Question, Settings
+from bot.config import Settings
 from bot.database import Database
 from bot.errors import UserError
 from models import guild_settings, profiles, scheduling
 from models.base import utcnow
+from models.export import to_csv
 from models.guild_settings import ChannelPurpose
 from models.onboarding import rules, service
+from models.onboarding.questionnaire import Question
 from models.onboarding.rules import AnswerState, FirstStep, Stage
 from models.onboarding.tables import OnboardingMember
 from models.scheduling import ScheduledJob
@@ -27,6 +30,7 @@ from tests.conftest import AgoraHarness
 from tests.emulator import Emulator, MemberDriver, payloads
 from tests.emulator.state import Interaction, Member, Message
 from tests.support.welcome import (
+    QUESTIONS,
     greeting_of,
     last,
     move_role,
@@ -63,7 +67,7 @@ def test_next_step_groups_consecutive_text_questions_and_skips_done_ones() -> No
 
 
 def test_a_modal_never_gets_more_than_five_inputs() -> None:
-    many = [Question(id=f"t{n}", type="short", fr="q", en="q") for n in range(7)]
+    many = [Question.model_validate({"id": f"t{n}", "type": "short", "fr": "q", "en": "q"}) for n in range(7)]
     step = rules.next_step(many, [])
     assert step is not None and len(step.questions) == 5
     step = rules.next_step(many, [f"t{n}" for n in range(5)])
@@ -163,9 +167,9 @@ def test_only_newcomers_wait_for_the_questionnaire_before_accepting() -> None:
 async def test_answers_are_saved_as_given_and_a_refused_text_is_kept_as_a_draft(db: Database) -> None:
     qs = questions()
     async with db.transaction() as session:
-        problems = await service.submit(session, qs, GUILD, ALICE, {"learn": ["python"]}, now=NOW)
+        problems = await service.submit_answers(session, qs, GUILD, ALICE, {"learn": ["python"]}, now=NOW)
         assert problems == []
-        problems = await service.submit(session, qs, GUILD, ALICE, {"share": "x" * 150, "zone": "UTC"}, now=NOW)
+        problems = await service.submit_answers(session, qs, GUILD, ALICE, {"share": "x" * 150, "zone": "UTC"}, now=NOW)
     assert [(p.question.id, p.error.key) for p in problems] == [("share", "onboarding.answer.too_long")]
     async with db.transaction() as session:
         progress = await service.progress(session, qs, GUILD, ALICE)
@@ -178,9 +182,9 @@ async def test_finishing_fills_the_profile_once_and_returns_the_roles(db: Databa
     qs = questions()
     given = {"learn": ["python", "web"], "mentor": ["yes"], "level": ["2"], "share": "cooking", "zone": "UTC"}
     async with db.transaction() as session:
-        await service.submit(session, qs, GUILD, ALICE, given, now=NOW)
+        await service.submit_answers(session, qs, GUILD, ALICE, given, now=NOW)
         assert await service.finish_if_complete(session, qs, GUILD, ALICE, now=NOW) is None  # goals not answered
-        await service.skip(session, qs, GUILD, ALICE, "goals", now=NOW)
+        await service.skip_question(session, qs, GUILD, ALICE, "goals", now=NOW)
         completion = await service.finish_if_complete(session, qs, GUILD, ALICE, now=NOW)
         again = await service.finish_if_complete(session, qs, GUILD, ALICE, now=NOW)
         profile = await profiles.get_profile(session, GUILD, ALICE)
@@ -197,14 +201,14 @@ async def test_finishing_fills_the_profile_once_and_returns_the_roles(db: Databa
 async def test_a_required_question_cannot_be_skipped(db: Database) -> None:
     async with db.transaction() as session:
         with pytest.raises(rules.AnswerRequiredError):
-            await service.skip(session, questions(), GUILD, ALICE, "learn", now=NOW)
+            await service.skip_question(session, questions(), GUILD, ALICE, "learn", now=NOW)
 
 
 async def test_join_leave_and_rejoin_keep_answers_and_greet_again(db: Database) -> None:
     async with db.transaction() as session:
         assert await service.record_join(session, GUILD, ALICE, joined_at=NOW)
         assert not await service.record_join(session, GUILD, ALICE, joined_at=NOW)  # same arrival reported twice
-        await service.submit(session, questions(), GUILD, ALICE, {"learn": ["web"]}, now=NOW)
+        await service.submit_answers(session, questions(), GUILD, ALICE, {"learn": ["web"]}, now=NOW)
         assert await service.record_leave(session, GUILD, ALICE, now=NOW + timedelta(hours=1))
     async with db.transaction() as session:
         assert await service.record_join(session, GUILD, ALICE, joined_at=NOW + timedelta(days=1))
@@ -217,13 +221,14 @@ async def test_report_and_csv_export_of_a_guild(db: Database) -> None:
     async with db.transaction() as session:
         for member in (ALICE, BOB):
             await service.record_join(session, GUILD, member, joined_at=NOW)
-            await service.start(session, GUILD, member, now=NOW)
+            await service.start_path(session, GUILD, member, now=NOW)
         await service.record_join(session, GUILD, 1003, joined_at=NOW)
         await service.record_join(session, GUILD + 1, 1004, joined_at=NOW)  # another guild: not counted
-        await service.submit(session, qs, GUILD, ALICE, {"learn": ["python"], "share": "=SUM(A1)"}, now=NOW)
-        await service.submit(session, qs, GUILD, BOB, {"learn": ["python", "web"]}, now=NOW)
-        funnel, reports = await service.report(session, qs, GUILD)
-        text = await service.export_csv(session, qs, GUILD, "fr")
+        await service.submit_answers(session, qs, GUILD, ALICE, {"learn": ["python"], "share": "=SUM(A1)"}, now=NOW)
+        await service.submit_answers(session, qs, GUILD, BOB, {"learn": ["python", "web"]}, now=NOW)
+        funnel, reports = await service.answers_report(session, qs, GUILD)
+        header, lines = await service.answers_export(session, qs, GUILD, "fr")
+    text = to_csv(header, lines).decode("utf-8-sig")
     assert (funnel.joined, funnel.started, funnel.finished) == (3, 2, 0)
     assert reports[0].counts == [("python", 2), ("data", 0), ("web", 1)]
     assert reports[3].texts == ["=SUM(A1)"]
@@ -256,7 +261,7 @@ async def test_settings_change_and_reject_bad_reminder_delays(db: Database) -> N
 async def test_forget_and_export_member(db: Database) -> None:
     async with db.transaction() as session:
         await service.record_join(session, GUILD, ALICE, joined_at=NOW)
-        await service.submit(session, questions(), GUILD, ALICE, {"learn": ["web"]}, now=NOW)
+        await service.submit_answers(session, questions(), GUILD, ALICE, {"learn": ["web"]}, now=NOW)
         await service.record_join(session, GUILD, BOB, joined_at=NOW)
         exported = await service.export_member(session, GUILD, ALICE)
         removed = await service.forget_member(session, GUILD, ALICE)
@@ -392,7 +397,7 @@ async def test_host_report_chart_and_csv(discord: Emulator, agora: AgoraHarness)
     assert "## What can you share?\n- cooking, maths" in files["onboarding-answers.md"].decode()
 
     export = await slash(server.host, "onboarding export")
-    rows = list(csv.DictReader(io.StringIO(export.followups[0].attachments[0].data.decode())))
+    rows = list(csv.DictReader(io.StringIO(export.followups[0].attachments[0].data.decode("utf-8-sig"))))
     by_member = {row["member_id"]: row for row in rows}
     assert by_member[str(alice.id)]["learn"] == "Python; Data" and by_member[str(alice.id)]["level"] == "4"
     assert by_member[str(bob.id)]["finished_at"] == "" and by_member[str(bob.id)]["learn"] == "Python"
@@ -473,7 +478,7 @@ async def test_closed_dms_fall_back_to_the_welcome_channel_then_to_hosts(
     async with agora.bot.db.transaction() as session:
         await guild_settings.set_channel(session, discord.guild.id, ChannelPurpose.WELCOME, None, now=utcnow())
     bob = await discord.member("bob", dms_open=False)
-    await discord.settle()
+    await agora.idle()
     assert last(server.moderators).content.startswith(f"⚠️ I could not greet {bob.mention}")
 
 
@@ -507,11 +512,8 @@ async def test_members_who_joined_or_left_while_offline_are_caught_up(discord: E
     await agora.stop()
     alice = await discord.member("alice")  # nobody hears this join
     await discord.leave(discord.guild, bob)
-    await agora.start()
-    await discord.wait_for(lambda: any(alice.mention in m.content for m in server.welcome.messages), what="greeting")
-    catching_up = agora.bot.get_cog("Onboarding").catching_up  # type: ignore[union-attr]
-    assert catching_up is not None
-    await asyncio.wait_for(catching_up, timeout=10)  # the leaves are recorded after the greetings
+    await agora.start()  # returns once every catch-up has finished
+    assert any(alice.mention in m.content for m in server.welcome.messages)
     async with agora.bot.db.transaction() as session:
         bob_path = await service.get_path(session, discord.guild.id, bob.id)
         owner_path = await service.get_path(session, discord.guild.id, discord.guild.owner_id)
@@ -534,6 +536,60 @@ async def test_greeting_follows_the_server_language_in_discord_when_no_host_chos
     alice = await discord.member("alice")
     greeting = await greeting_of(server.welcome, alice)
     assert greeting.content.startswith(f"👋 Bienvenue {alice.mention} sur **{discord.guild.name}** !")
+
+
+# --- the server's own questionnaire ----------------------------------------------------------------------------
+
+
+async def test_hosts_import_their_own_questionnaire_and_export_it_back(discord: Emulator, agora: AgoraHarness) -> None:
+    server = await set_up(discord, agora.bot.db)
+    document = {"questions": [{"id": "why", "type": "short", "fr": "Pourquoi ici ?", "en": "Why here?"}]}
+    imported = await server.host.slash(
+        "onboarding questionnaire import", file=("ours.json", json.dumps(document).encode())
+    )
+    assert imported.ephemeral and imported.content.startswith("✅ The questionnaire is saved: 1 question.")
+    alice = await discord.member("alice")  # no restart: newcomers get it at once
+    flow = flow_of(await alice.click(await greeting_of(server.welcome, alice), "Start"))
+    assert "Question 1 of 1" in flow.content and "**1. Why here?**" in flow.content
+    exported = await server.host.slash("onboarding questionnaire export")
+    assert exported.original is not None
+    assert json.loads(exported.original.attachments[0].data) == document
+    other = await discord.create_guild("Other")  # another server keeps the deployment's default
+    async with agora.bot.db.transaction() as session:
+        default = await service.questionnaire(session, other.id, default=agora.bot.settings.onboarding)
+    assert [question.id for question in default] == [question["id"] for question in QUESTIONS]
+
+
+async def test_a_wrong_questionnaire_file_is_refused_with_one_line_per_problem(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    server = await set_up(discord, agora.bot.db, host_locale="fr")
+    wrong = (
+        '[[questions]]\nid = "Bad Id"\ntype = "short"\nfr = "x"\nen = "x"\n\n'
+        '[[questions]]\nid = "pick"\ntype = "single"\nfr = "a"\nen = "b"\n'
+        'choices = [{id = "only", fr = "A", en = "A"}]\n'
+    )
+    refused = await server.host.slash("onboarding questionnaire import", file=("ours.toml", wrong.encode()))
+    assert refused.content.startswith("Le questionnaire n'a pas changé.")
+    assert "question 'Bad Id': id = 'Bad Id' is wrong" in refused.content
+    assert "question 'pick': a single-choice question needs 2 to 25 choices (it has 1)" in refused.content
+    unreadable = await server.host.slash("onboarding questionnaire import", file=("ours.json", b"{not json"))
+    assert unreadable.content.startswith("Je n'ai pas pu lire ce fichier")
+    kept = await server.host.slash("onboarding settings")
+    assert "6 questions" in kept.content  # nothing changed
+
+
+async def test_greetings_posted_before_the_id_scheme_still_start_the_path(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    server = await set_up(discord, agora.bot.db)
+    alice = await discord.member("alice")
+    greeting = await greeting_of(server.welcome, alice)
+    button = greeting.components[0]["components"][0]
+    assert button["custom_id"] == f"agora:onboarding:start:{discord.guild.id}:{alice.id}"
+    button["custom_id"] = f"agora:onb:start:{discord.guild.id}:{alice.id}"  # as earlier versions wrote it
+    flow = flow_of(await alice.click(greeting, "Start"))
+    assert "Question 1 of 6" in flow.content
 
 
 async def test_newcomers_who_start_the_moment_they_join_are_greeted_and_get_their_path(

@@ -5,7 +5,7 @@ They flush, never commit; the cog owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +17,6 @@ from models import scheduling
 from models.base import insert_or_ignore
 from models.conduct.rules import (
     DEFAULT_GRACE_DAYS,
-    LANGUAGE_NAMES,
-    LANGUAGES,
     LINK_MAX_CHARS,
     MAX_GRACE_DAYS,
     REPORT_MAX_CHARS,
@@ -39,6 +37,7 @@ from models.conduct.tables import (
     ConductReport,
     ConductVersion,
 )
+from models.localized import LANGUAGE_NAMES, Localized
 
 NOTIFY_JOB = "conduct.notify"
 GRACE_JOB = "conduct.grace"
@@ -64,7 +63,7 @@ class Status:
     pending: list[int]
 
 
-async def guild_settings(session: AsyncSession, guild_id: int) -> ConductGuildSettings:
+async def conduct_settings(session: AsyncSession, guild_id: int) -> ConductGuildSettings:
     settings = await session.get(ConductGuildSettings, guild_id)
     if settings is None:
         await insert_or_ignore(session, ConductGuildSettings, guild_id=guild_id, grace_days=DEFAULT_GRACE_DAYS)
@@ -75,7 +74,7 @@ async def guild_settings(session: AsyncSession, guild_id: int) -> ConductGuildSe
 async def set_grace_days(session: AsyncSession, guild_id: int, days: int, *, now: datetime) -> ConductGuildSettings:
     if not 0 <= days <= MAX_GRACE_DAYS:
         raise ConductGraceInvalidError(limit=MAX_GRACE_DAYS)
-    settings = await guild_settings(session, guild_id)
+    settings = await conduct_settings(session, guild_id)
     settings.grace_days = days
     settings.updated_at = now
     return settings
@@ -112,24 +111,22 @@ async def drafts(session: AsyncSession, guild_id: int) -> dict[str, str]:
 
 
 async def publish(
-    session: AsyncSession, guild_id: int, texts: Mapping[str, str], *, member_id: int, now: datetime
+    session: AsyncSession, guild_id: int, texts: Localized, *, member_id: int, now: datetime
 ) -> Publication:
     """A new version when the texts changed, else the current one. A version replacing another gets a grace period:
     members are told now (`conduct.notify`) and lose the member role at its end unless they accept (`conduct.grace`).
     """
-    for language in LANGUAGES:
-        if not texts.get(language, "").strip():
-            raise ConductTextMissingError(language=LANGUAGE_NAMES[language], code=language)
-    text_fr, text_en = check_text(texts["fr"]), check_text(texts["en"])
+    for language in texts.missing():
+        raise ConductTextMissingError(language=LANGUAGE_NAMES[language], code=language)
+    checked = Localized({language: check_text(text) for language, text in texts.items()})
     current = await current_version(session, guild_id)
-    if current is not None and (current.text_fr, current.text_en) == (text_fr, text_en):
+    if current is not None and current.localized == checked:
         return Publication(current, is_new=False, previous=None)
-    settings = await guild_settings(session, guild_id)
+    settings = await conduct_settings(session, guild_id)
     version = ConductVersion(
         guild_id=guild_id,
         version=(current.version + 1) if current else 1,
-        text_fr=text_fr,
-        text_en=text_en,
+        texts=dict(checked),
         published_at=now,
         published_by=member_id,
         grace_until=now + timedelta(days=settings.grace_days) if current else None,
@@ -146,11 +143,13 @@ async def publish(
 
 
 async def record_rules_message(session: AsyncSession, guild_id: int, channel_id: int, message_id: int) -> None:
-    settings = await guild_settings(session, guild_id)
+    settings = await conduct_settings(session, guild_id)
     settings.rules_channel_id, settings.rules_message_id = channel_id, message_id
 
 
-async def accept(session: AsyncSession, guild_id: int, member_id: int, *, version: int, now: datetime) -> Acceptance:
+async def accept_version(
+    session: AsyncSession, guild_id: int, member_id: int, *, version: int, now: datetime
+) -> Acceptance:
     """Record that the member accepted `version`, which must be the current one; accepting twice is harmless."""
     current = await current_version(session, guild_id)
     if current is None:
@@ -248,7 +247,7 @@ async def undelivered_notices(session: AsyncSession, guild_id: int, version: int
     return int(count or 0)
 
 
-async def status(session: AsyncSession, guild_id: int, member_ids: Sequence[int]) -> Status | None:
+async def acceptance_status(session: AsyncSession, guild_id: int, member_ids: Sequence[int]) -> Status | None:
     """Who among `member_ids` (the guild's people now) accepted the current version; None when none is published."""
     current = await current_version(session, guild_id)
     if current is None:
@@ -257,7 +256,7 @@ async def status(session: AsyncSession, guild_id: int, member_ids: Sequence[int]
     return Status(current.version, accepted, pending)
 
 
-async def ledger(session: AsyncSession, guild_id: int) -> list[ConductAcceptance]:
+async def acceptance_ledger(session: AsyncSession, guild_id: int) -> list[ConductAcceptance]:
     rows = await session.scalars(
         select(ConductAcceptance)
         .where(ConductAcceptance.guild_id == guild_id)

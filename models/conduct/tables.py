@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, CleanString, CleanText, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
 from models.conduct.rules import DEFAULT_GRACE_DAYS, LINK_MAX_CHARS
+from models.localized import Localized
 
 
 class ConductGuildSettings(Base):
@@ -30,15 +31,16 @@ class ConductVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     version: Mapped[int] = mapped_column(Integer)
-    text_fr: Mapped[str] = mapped_column(CleanText)
-    text_en: Mapped[str] = mapped_column(CleanText)
+    # The text in each language Agora speaks: {"fr": "…", "en": "…"}.
+    texts: Mapped[dict[str, str]] = mapped_column(CleanJSON)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_by: Mapped[int | None] = mapped_column(Snowflake)
     # Members who accepted an older version keep the member role until then (None for the first version).
     grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    def text(self, language: str) -> str:
-        return self.text_fr if language == "fr" else self.text_en
+    @property
+    def localized(self) -> Localized:
+        return Localized(self.texts)
 
 
 class ConductDraft(Base):

@@ -1,8 +1,5 @@
-"""Onboarding: greeting newcomers, the questionnaire they answer, and what hosts learn from it.
+"""Onboarding: greeting newcomers, the server's questionnaire they answer, and what hosts learn from it.
 
-`tables` holds the rows, `rules` the pure logic, `service` the use cases, `chart` the report image.
+`questionnaire` (the questions and their checks), `tables` (rows), `rules` (pure logic), `service` (use cases),
+`chart` (the report image).
 """
-
-from models.onboarding import rules, service, tables
-
-__all__ = ["rules", "service", "tables"]

@@ -3,8 +3,6 @@ profile), and the numbers hosts read back (funnel, distributions, CSV)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,14 +10,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.config import CHOICE_TYPES, Question
-from bot.errors import UserError
 from models.base import is_timezone
-from models.conduct import spreadsheet_safe
+from models.errors import UserError
+from models.onboarding.questionnaire import CHOICE_TYPES, SCALE, Question
 from models.profiles import LIST_FIELDS, SEPARATORS
 
 MAX_MODAL_INPUTS = 5  # Discord: a modal holds at most 5 inputs
-SCALE = ("1", "2", "3", "4", "5")
 
 
 class FirstStep(StrEnum):
@@ -241,21 +237,27 @@ def shown_value(question: Question, value: Any, language: str) -> str:
     if value is None:
         return ""
     if question.type in CHOICE_TYPES:
-        return "; ".join(choice.fr if language == "fr" else choice.en for choice in chosen(question, value))
+        return "; ".join(choice.label.text(language) for choice in chosen(question, value))
     return str(value)
 
 
-def answers_csv(
+ANSWER_COLUMNS = ("member_id", "joined_at", "started_at", "finished_at", "left_at")
+
+
+def answer_rows(
     questions: Sequence[Question],
-    rows: Iterable[tuple[int, datetime, datetime | None, datetime | None, datetime | None, Mapping[str, Any]]],
+    paths: Iterable[tuple[int, datetime, datetime | None, datetime | None, datetime | None, Mapping[str, Any]]],
     language: str,
-) -> str:
-    """One line per member: ids and dates, then one column per question (choice labels in `language`)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["member_id", "joined_at", "started_at", "finished_at", "left_at", *(q.id for q in questions)])
-    for member_id, joined_at, started_at, finished_at, left_at, answers in rows:
-        dates = [moment.isoformat() if moment else "" for moment in (joined_at, started_at, finished_at, left_at)]
-        values = [spreadsheet_safe(shown_value(q, answers.get(q.id), language)) for q in questions]
-        writer.writerow([member_id, *dates, *values])
-    return buffer.getvalue()
+) -> list[list[object]]:
+    """One row per member for the export: ids and dates, then one cell per question (choice labels in `language`)."""
+    return [
+        [
+            member_id,
+            joined_at,
+            started_at,
+            finished_at,
+            left_at,
+            *(shown_value(q, answers.get(q.id), language) for q in questions),
+        ]
+        for member_id, joined_at, started_at, finished_at, left_at, answers in paths
+    ]

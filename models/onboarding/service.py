@@ -11,13 +11,20 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Question
-from bot.errors import UserError
 from models import profiles, scheduling
 from models.base import insert_or_ignore
+from models.conduct import service as conduct
+from models.errors import UserError
 from models.onboarding import rules
+from models.onboarding.questionnaire import Question, Questionnaire, parse_questionnaire
 from models.onboarding.rules import AnswerRequiredError, AnswerState, FirstStep, Greeting, Step
-from models.onboarding.tables import DEFAULT_REMINDER_HOURS, OnboardingAnswer, OnboardingGuildSettings, OnboardingMember
+from models.onboarding.tables import (
+    DEFAULT_REMINDER_HOURS,
+    OnboardingAnswer,
+    OnboardingGuildSettings,
+    OnboardingMember,
+    OnboardingQuestionnaire,
+)
 
 MAX_REMINDER_HOURS = 720
 REMIND_JOB = "onboarding.remind"
@@ -25,6 +32,12 @@ REMIND_JOB = "onboarding.remind"
 
 class ReminderInvalidError(UserError):
     key = "onboarding.settings.reminder_invalid"
+
+
+class QuestionsFirstError(UserError):
+    """With the questionnaire first, a newcomer answers it before accepting the code of conduct."""
+
+    key = "conduct.accept.questions_first"
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,7 @@ class Problem:
 # --- guild settings ----------------------------------------------------------------------------------------
 
 
-async def guild_settings(session: AsyncSession, guild_id: int, *, now: datetime) -> OnboardingGuildSettings:
+async def onboarding_settings(session: AsyncSession, guild_id: int, *, now: datetime) -> OnboardingGuildSettings:
     """The guild's row; created the first time Agora sees the guild, which starts `watching_since`."""
     settings = await session.get(OnboardingGuildSettings, guild_id)
     if settings is None:
@@ -82,7 +95,7 @@ async def update_settings(
     reminder_hours: int | None = None,
     now: datetime,
 ) -> OnboardingGuildSettings:
-    settings = await guild_settings(session, guild_id, now=now)
+    settings = await onboarding_settings(session, guild_id, now=now)
     if reminder_hours is not None:
         if not 0 <= reminder_hours <= MAX_REMINDER_HOURS:
             raise ReminderInvalidError(limit=MAX_REMINDER_HOURS)
@@ -183,7 +196,7 @@ async def progress(session: AsyncSession, questions: Sequence[Question], guild_i
     )
 
 
-async def start(session: AsyncSession, guild_id: int, member_id: int, *, now: datetime) -> OnboardingMember:
+async def start_path(session: AsyncSession, guild_id: int, member_id: int, *, now: datetime) -> OnboardingMember:
     """The member opened the path; a member from before Agora gets a row here, counted as joining now.
 
     Inserts only when no row exists: the join event of a member who starts at once may be writing the same row.
@@ -209,7 +222,7 @@ def _store(
     return row
 
 
-async def submit(
+async def submit_answers(
     session: AsyncSession,
     questions: Sequence[Question],
     guild_id: int,
@@ -239,7 +252,7 @@ async def submit(
     return problems
 
 
-async def skip(
+async def skip_question(
     session: AsyncSession,
     questions: Sequence[Question],
     guild_id: int,
@@ -266,7 +279,7 @@ async def finish_if_complete(
     state = await progress(session, questions, guild_id, member_id)
     if state.step is not None or not questions or state.finished:
         return None
-    path = await start(session, guild_id, member_id, now=now)
+    path = await start_path(session, guild_id, member_id, now=now)
     path.finished_at = now
     fills = rules.profile_fills(questions, state.answers)
     if fills:
@@ -292,7 +305,7 @@ async def mark_reminded(session: AsyncSession, guild_id: int, member_id: int, *,
 # --- host reports ------------------------------------------------------------------------------------------
 
 
-async def report(
+async def answers_report(
     session: AsyncSession, questions: Sequence[Question], guild_id: int
 ) -> tuple[rules.Funnel, list[rules.QuestionReport]]:
     members = (await paths(session, guild_id)).values()
@@ -304,7 +317,10 @@ async def report(
     return numbers, [rules.question_report(q, by_question.get(q.id, [])) for q in questions]
 
 
-async def export_csv(session: AsyncSession, questions: Sequence[Question], guild_id: int, language: str) -> str:
+async def answers_export(
+    session: AsyncSession, questions: Sequence[Question], guild_id: int, language: str
+) -> tuple[list[str], list[list[object]]]:
+    """The export's header and one row per member who joined (choice labels in `language`)."""
     members = await paths(session, guild_id)
     rows = await session.scalars(
         select(OnboardingAnswer).where(
@@ -318,7 +334,56 @@ async def export_csv(session: AsyncSession, questions: Sequence[Question], guild
         (m.member_id, m.joined_at, m.started_at, m.finished_at, m.left_at, answers.get(m.member_id, {}))
         for m in sorted(members.values(), key=lambda m: (m.joined_at, m.member_id))
     ]
-    return rules.answers_csv(questions, lines, language)
+    header = [*rules.ANSWER_COLUMNS, *(question.id for question in questions)]
+    return header, rules.answer_rows(questions, lines, language)
+
+
+# --- the server's questionnaire ----------------------------------------------------------------------------
+
+
+async def questionnaire(session: AsyncSession, guild_id: int, *, default: Questionnaire) -> list[Question]:
+    """The questions this server's newcomers answer: its hosts' own, else the deployment's default."""
+    own = await session.get(OnboardingQuestionnaire, guild_id)
+    return list(parse_questionnaire(own.document).questions if own is not None else default.questions)
+
+
+async def import_questionnaire(
+    session: AsyncSession, guild_id: int, document: dict[str, Any], *, member_id: int, now: datetime
+) -> Questionnaire:
+    """Check a host's document (one line per problem) and make it this server's questionnaire, from now on."""
+    checked = parse_questionnaire(document)
+    row = await session.get(OnboardingQuestionnaire, guild_id)
+    if row is None:
+        row = OnboardingQuestionnaire(guild_id=guild_id)
+        session.add(row)
+    row.document, row.updated_by, row.updated_at = checked.as_document(), member_id, now
+    await session.flush()
+    return checked
+
+
+# --- the code of conduct on the path -----------------------------------------------------------------------
+
+
+async def accept_conduct(
+    session: AsyncSession,
+    questions: Sequence[Question],
+    guild_id: int,
+    member_id: int,
+    *,
+    version: int,
+    now: datetime,
+) -> conduct.Acceptance:
+    """Accept the code of conduct, where the server's order allows it now (questionnaire first: answer it first)."""
+    path = await onboarding_settings(session, guild_id, now=now)
+    state = await progress(session, questions, guild_id, member_id)
+    allowed = rules.may_accept_conduct(
+        FirstStep(path.first_step),
+        questions_left=state.step is not None,
+        accepted_before=await conduct.ever_accepted(session, guild_id, member_id),
+    )
+    if not allowed:
+        raise QuestionsFirstError()
+    return await conduct.accept_version(session, guild_id, member_id, version=version, now=now)
 
 
 # --- privacy -----------------------------------------------------------------------------------------------

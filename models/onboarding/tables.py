@@ -54,3 +54,14 @@ class OnboardingAnswer(Base):
     state: Mapped[str] = mapped_column(CleanString(16))
     value: Mapped[Any] = mapped_column(CleanJSON, nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OnboardingQuestionnaire(Base):
+    """A server's own questionnaire, as its hosts imported it (servers without one use config.toml's default)."""
+
+    __tablename__ = "onboarding_questionnaires"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
+    updated_by: Mapped[int | None] = mapped_column(Snowflake)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.errors import UserError
+from models.errors import UserError
 
 # Discord allows 20 distinct reactions per message; a button label holds 80 characters.
 MIN_OPTIONS, MAX_OPTIONS = 2, 20

@@ -98,6 +98,7 @@ class Emulator:
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
         self.core.base_url = f"http://{self.host}:{self.port}"
+        self.state.cdn_url = self.core.base_url
         return self
 
     async def stop(self) -> None:
@@ -116,10 +117,12 @@ class Emulator:
         await self.stop()
 
     async def _attachment(self, request: web.Request) -> web.Response:
-        for message in self.state.messages.values():
-            for attachment in message.attachments:
-                if str(attachment.id) == request.match_info["attachment_id"]:
-                    return web.Response(body=attachment.data, content_type=attachment.content_type)
+        """The CDN: files of messages, and files members attached to a command option."""
+        wanted = request.match_info["attachment_id"]
+        attached = (attachment for message in self.state.messages.values() for attachment in message.attachments)
+        for attachment in (*attached, *self.state.uploads.values()):
+            if str(attachment.id) == wanted:
+                return web.Response(body=attachment.data, content_type=attachment.content_type)
         return web.Response(status=404)
 
     # ---- where the bot connects -----------------------------------------------------------------------

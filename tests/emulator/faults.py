@@ -22,6 +22,8 @@ class Fault:
     retry_after: float = 0.0
     is_global: bool = False
     hits: int = 0
+    code: int = 0  # a JSON error code: the call is refused as Discord refuses one (403 Missing Permissions…)
+    message: str = ""
 
     def matches(self, method: str, path: str) -> bool:
         return self.hits < self.times and self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
@@ -29,6 +31,9 @@ class Fault:
     def response(self) -> web.Response:
         """Discord's 429 body and headers (https://discord.com/developers/docs/topics/rate-limits)."""
         self.hits += 1
+        if self.code:
+            refusal = json.dumps({"message": self.message, "code": self.code}).encode()
+            return web.Response(status=self.status, body=refusal, headers={"Content-Type": "application/json"})
         if self.status != 429:
             return web.Response(status=self.status, text="upstream error", content_type="text/plain")
         body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": self.is_global}
@@ -105,6 +110,13 @@ class Faults:
     def server_error(self, method: str, path: str, *, times: int = 1, status: int = 500) -> Fault:
         """5xx the next `times` matching calls (discord.py sleeps ≥ 1 s before each retry)."""
         return self._add(Fault(method, path, status, times))
+
+    def refuse(
+        self, method: str, path: str, *, times: int = 1, status: int = 403, code: int = 50013, message: str = ""
+    ) -> Fault:
+        """Refuse the next `times` matching calls with a JSON error, as Discord does (default: 403 Missing
+        Permissions, https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes)."""
+        return self._add(Fault(method, path, status, times, code=code, message=message or "Missing Permissions"))
 
     def delay(
         self, method: str, path: str, hold: float | asyncio.Event, *, times: int = 1, request: bool = False

@@ -181,7 +181,8 @@ def _resolve_attachment(state: State, value: Any, resolved: Resolved) -> str:
     if not isinstance(value, Attachment):
         filename, content = value
         value = Attachment(id=state.new_id(), filename=filename, data=content)
-    resolved.attachments[str(value.id)] = payloads.attachment(value, payloads.CDN)
+    state.uploads[value.id] = value
+    resolved.attachments[str(value.id)] = payloads.attachment(value, state.cdn_url)
     return str(value.id)
 
 

@@ -382,6 +382,9 @@ class State:
     global_commands: list[Command] = field(default_factory=list)
     guild_commands: dict[int, list[Command]] = field(default_factory=dict)
     interactions: dict[int, Interaction] = field(default_factory=dict)
+    # Files members attach to a command option: served like any attachment, at `cdn_url`.
+    uploads: dict[int, Attachment] = field(default_factory=dict)
+    cdn_url: str = "https://cdn.discordapp.com"
 
     def new_id(self) -> int:
         return self.snowflakes.next()

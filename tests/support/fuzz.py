@@ -143,8 +143,14 @@ def option_value(spec: Json, world: World) -> st.SearchStrategy[Any]:
     if kind == CHANNEL:
         return st.sampled_from(channels_of_types(world, spec.get("channel_types")))
     if kind == ATTACHMENT:
-        return st.tuples(hostile_text(1, 100).map(lambda name: name.replace("/", "_") or "x"), st.binary(max_size=2048))
+        return st.tuples(attachment_names(), st.one_of(st.binary(max_size=2048), hostile_text(0, 2000).map(str.encode)))
     raise AssertionError(f"option type {kind} has no fuzz strategy yet: add one in tests/support/fuzz.py")
+
+
+def attachment_names() -> st.SearchStrategy[str]:
+    """Discord keeps letters, digits, "-", "_" and "." of an uploaded file's name (the rest becomes "_")."""
+    stem = st.from_regex(r"[A-Za-z0-9_.-]{1,40}", fullmatch=True)
+    return st.tuples(stem, st.sampled_from(("", ".json", ".toml", ".txt", ".png"))).map("".join)
 
 
 def channels_of_types(world: World, types: list[int] | None) -> list[Channel]:

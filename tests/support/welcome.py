@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot.config import ConductSettings, OnboardingSettings, Question, Settings
+from bot.config import ConductSettings, Settings
 from bot.database import Database
 from models import guild_settings
 from models.base import utcnow
 from models.guild_settings import ChannelPurpose, RolePurpose
+from models.onboarding.questionnaire import Question, Questionnaire
 from models.scheduling import JobState, ScheduledJob
 from tests.emulator import Emulator, MemberDriver, payloads
 from tests.emulator.state import Channel, Interaction, Member, Message, Role
@@ -67,8 +68,8 @@ QUESTIONS: list[dict[str, Any]] = [
 ]
 
 
-def questionnaire(questions: list[dict[str, Any]] | None = None) -> OnboardingSettings:
-    return OnboardingSettings(questions=[Question(**question) for question in (questions or QUESTIONS)])
+def questionnaire(questions: list[dict[str, Any]] | None = None) -> Questionnaire:
+    return Questionnaire(questions=[Question(**question) for question in (questions or QUESTIONS)])
 
 
 def conduct_files(directory: Path, fr: str = "Soyez bienveillants.", en: str = "Be kind.") -> ConductSettings:
