@@ -12,7 +12,16 @@ from typing import Any, Self
 from aiohttp import web
 
 from . import interactions as build
-from . import payloads, routes_app, routes_guilds, routes_interactions, routes_messages, seed
+from . import (
+    payloads,
+    routes_app,
+    routes_guilds,
+    routes_interactions,
+    routes_manage,
+    routes_messages,
+    routes_threads,
+    seed,
+)
 from .core import Core
 from .faults import Faults
 from .gateway import HEARTBEAT_INTERVAL, Gateway
@@ -41,7 +50,7 @@ DEFAULT_TOKEN = "emulator.bot.token"
 
 def _routes() -> RouteTable:
     table = RouteTable()
-    for module in (routes_app, routes_guilds, routes_messages, routes_interactions):
+    for module in (routes_app, routes_guilds, routes_messages, routes_interactions, routes_threads, routes_manage):
         table.routes.extend(module.routes.routes)
     return table
 

@@ -224,7 +224,8 @@ def _submitted(component: Json, values: dict[str, str]) -> Json:
         return _with_id({"type": 18, "component": _submitted(inner, values)}, component)
     custom_id = component.get("custom_id")
     value = _pop_value(values, custom_id, component.get("label"))
-    if kind == 4:
+    if kind == 4:  # a field the member leaves alone keeps its pre-filled value, as in Discord's client
+        value = component.get("value") if value is None else value
         return _with_id({"type": 4, "custom_id": custom_id, "value": "" if value is None else str(value)}, component)
     if kind in (3, 5, 6, 7, 8):
         chosen = [] if value is None else (list(value) if isinstance(value, list | tuple) else [value])

@@ -7,6 +7,7 @@ import re
 from . import permissions
 from .state import (
     DM,
+    PRIVATE_THREAD,
     VOICE,
     Attachment,
     Channel,
@@ -120,14 +121,16 @@ def _thread_fields(c: Channel) -> Json:
         "owner_id": _sid(c.owner_id),
         "message_count": len(c.messages),
         "total_message_sent": len(c.messages),
-        "member_count": 1,
+        # Discord stops counting at 50: https://discord.com/developers/docs/resources/channel#channel-object
+        "member_count": min(len(c.member_ids), 50) or 1,
         "applied_tags": [str(t) for t in c.applied_tags],
         "thread_metadata": {
             "archived": c.archived,
             "locked": c.locked,
             "auto_archive_duration": c.auto_archive_duration,
-            "archive_timestamp": iso(c.created_at),
+            "archive_timestamp": iso(c.archive_timestamp or c.created_at),
             "create_timestamp": iso(c.created_at),
+            **({"invitable": c.invitable} if c.type == PRIVATE_THREAD else {}),
         },
     }
 

@@ -5,7 +5,7 @@ The algorithm: https://discord.com/developers/docs/topics/permissions#permission
 
 from __future__ import annotations
 
-from .state import DM, Channel, Guild, Member
+from .state import DM, PRIVATE_THREAD, Channel, Guild, Member
 
 # Bit values: https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags
 CREATE_INSTANT_INVITE = 1 << 0
@@ -58,6 +58,8 @@ NAMES = {
     SEND_MESSAGES_IN_THREADS: "SEND_MESSAGES_IN_THREADS",
     MANAGE_ROLES: "MANAGE_ROLES",
     MANAGE_EVENTS: "MANAGE_EVENTS",
+    MANAGE_CHANNELS: "MANAGE_CHANNELS",
+    MANAGE_THREADS: "MANAGE_THREADS",
     READ_MESSAGE_HISTORY: "READ_MESSAGE_HISTORY",
 }
 
@@ -94,6 +96,8 @@ def channel_permissions(guild: Guild, member: Member, channel: Channel) -> int:
     own = overwrites.get(member.id)
     if own is not None:
         perms = (perms & ~own.deny) | own.allow
+    if channel.type == PRIVATE_THREAD and member.id not in channel.member_ids and not perms & MANAGE_THREADS:
+        return 0  # https://discord.com/developers/docs/topics/threads#private-threads
     return perms if perms & VIEW_CHANNEL else 0
 
 

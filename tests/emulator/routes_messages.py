@@ -9,7 +9,7 @@ from . import permissions as perms
 from .core import Core
 from .errors import ApiError, unknown
 from .rest import Call, Reply, RouteTable
-from .state import DM, FORUM, PUBLIC_THREAD, Channel, Emoji, Json, Message, Reaction, iso, utcnow
+from .state import DM, FORUM, PUBLIC_THREAD, Channel, Emoji, Json, Message, Overwrite, Reaction, iso, utcnow
 
 routes = RouteTable()
 
@@ -36,7 +36,12 @@ async def edit_channel(call: Call) -> Reply:
         if channel.is_thread and channel.owner_id != core.state.bot_user.id
         else perms.VIEW_CHANNEL,
     )
-    for key in ("name", "topic", "archived", "locked", "auto_archive_duration", "rate_limit_per_user"):
+    if "permission_overwrites" in body and not channel.is_thread:
+        core.require(channel, perms.MANAGE_ROLES)
+        channel.overwrites = overwrites_from(body["permission_overwrites"] or [])
+    if "archived" in body and bool(body["archived"]) != channel.archived:
+        channel.archive_timestamp = utcnow()
+    for key in ("name", "topic", "archived", "locked", "auto_archive_duration", "rate_limit_per_user", "invitable"):
         if key in body:
             setattr(channel, key, body[key])
     if "applied_tags" in body:
@@ -45,6 +50,16 @@ async def edit_channel(call: Call) -> Reply:
     core.gateway.dispatch("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", data)
     core.journal.changed()
     return data
+
+
+def overwrites_from(body: list[Json]) -> list[Overwrite]:
+    """Permission overwrites as a create or modify body gives them (ids and bit sets may be strings)."""
+    return [
+        Overwrite(
+            id=int(o["id"]), type=int(o.get("type") or 0), allow=int(o.get("allow") or 0), deny=int(o.get("deny") or 0)
+        )
+        for o in body
+    ]
 
 
 # "enforce_nonce": a message with the same nonce by the same author within a few minutes is returned instead of
@@ -262,6 +277,8 @@ def open_thread(core: Core, parent: Channel, body: Json, *, thread_id: int | Non
         auto_archive_duration=int(body.get("auto_archive_duration") or 4320),
         rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
         applied_tags=[int(t) for t in body.get("applied_tags") or []],
+        member_ids=[core.state.bot_user.id],
+        invitable=body.get("invitable") is not False,
     )
     core.state.add_channel(thread)
     data = payloads.channel(core.state, thread) | {"newly_created": True}

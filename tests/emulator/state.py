@@ -211,6 +211,11 @@ class Channel:
     rate_limit_per_user: int = 0
     nsfw: bool = False
     created_at: dt.datetime = field(default_factory=utcnow)
+    # Threads: who has joined (private threads are visible to them and to MANAGE_THREADS only), whether
+    # non-moderators may add others (private threads), and when it was last archived or unarchived.
+    member_ids: list[int] = field(default_factory=list)
+    invitable: bool = True
+    archive_timestamp: dt.datetime | None = None
 
     @property
     def is_thread(self) -> bool:
