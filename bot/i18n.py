@@ -42,7 +42,11 @@ def read_catalog(path: Path, language: str) -> Catalog:
 def catalog(language: str) -> gettext.GNUTranslations:
     merged = Catalog(locale=language, domain=DOMAIN)
     for path in catalog_files(language):
-        for message in read_catalog(path, language):
+        read = read_catalog(path, language)
+        # The plural rule the .po files declare (French: 2 forms, n > 1), not Babel's CLDR rule for the locale (3
+        # forms for French, whose third our files do not have: every French plural past one fell back to English).
+        merged.mime_headers = [("Plural-Forms", read.plural_forms)]
+        for message in read:
             if message.id:
                 merged[message.id] = message
     buffer = io.BytesIO()

@@ -39,6 +39,16 @@ def test_placeholders_match_between_languages(key: str) -> None:
     assert placeholders(i18n.t("fr", key)) == placeholders(i18n.t("en", key))
 
 
+def test_french_plurals_follow_the_catalogs_rule() -> None:
+    """One form for 0 and 1, the other from 2 on (the .po files' Plural-Forms), never the English fallback."""
+    assert [i18n.tn("fr", "conduct.status.more", count) for count in (0, 1, 3, 1_000_000)] == [
+        "… et 0 autre.",
+        "… et 1 autre.",
+        "… et 3 autres.",
+        "… et 1000000 autres.",
+    ]
+
+
 def test_missing_key_falls_back_to_english_then_to_the_key() -> None:
     assert i18n.t("fr", "no.such.key") == "no.such.key"
 
