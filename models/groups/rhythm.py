@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
@@ -106,18 +106,33 @@ async def mark_reminded(session: AsyncSession, group_id: int, *, now: datetime) 
 
 
 async def health_report(session: AsyncSession, guild_id: int, *, now: datetime) -> tuple[list[Health], int]:
-    """(each active group's health, committees first then the quietest; how many groups wait for approval)."""
+    """(each active group's health, committees first then the quietest; how many groups wait for approval).
+
+    Two queries whatever the number of groups: the groups, and their seats counted by kind in the database.
+    """
     days = (await group_settings(session, guild_id)).silence_days
-    groups = list(await session.scalars(select(Group).where(Group.guild_id == guild_id, Group.status == Status.ACTIVE)))
-    seats: dict[int, list[str]] = {group.id: [] for group in groups}
-    rows = await session.execute(select(GroupSeat.group_id, GroupSeat.seat).where(GroupSeat.group_id.in_(list(seats))))
-    for group_id, seat in rows:
-        seats[group_id].append(seat)
+    active = (Group.guild_id == guild_id, Group.status == Status.ACTIVE)
+    groups = (
+        await session.execute(
+            select(
+                Group.id, Group.name, Group.cap, Group.last_activity_at, Group.last_checkin_at, Group.committee
+            ).where(*active)
+        )
+    ).all()
+    counted = await session.execute(
+        select(GroupSeat.group_id, GroupSeat.seat, func.count())
+        .join(Group, Group.id == GroupSeat.group_id)
+        .where(*active)
+        .group_by(GroupSeat.group_id, GroupSeat.seat)
+    )
+    seats: dict[int, dict[str, int]] = {}
+    for group_id, seat, count in counted:
+        seats.setdefault(group_id, {})[seat] = count
     report = [
         rules.health(
             group_id=group.id,
             name=group.name,
-            seats=seats[group.id],
+            seats=seats.get(group.id, {}),
             cap=group.cap,
             last_activity_at=group.last_activity_at,
             last_checkin_at=group.last_checkin_at,
@@ -128,5 +143,7 @@ async def health_report(session: AsyncSession, guild_id: int, *, now: datetime) 
         for group in groups
     ]
     report.sort(key=lambda item: (not item.committee, -item.silent_days, item.name.casefold()))
-    pending = await session.scalars(select(Group.id).where(Group.guild_id == guild_id, Group.status == Status.PENDING))
-    return report, len(list(pending))
+    pending = await session.scalar(
+        select(func.count()).select_from(Group).where(Group.guild_id == guild_id, Group.status == Status.PENDING)
+    )
+    return report, int(pending or 0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from enum import StrEnum
@@ -310,7 +310,7 @@ def health(
     *,
     group_id: int,
     name: str,
-    seats: list[str],
+    seats: Mapping[str, int],
     cap: int | None,
     last_activity_at: datetime,
     last_checkin_at: datetime | None,
@@ -318,17 +318,18 @@ def health(
     now: datetime,
     silence_days: int,
 ) -> Health:
+    """A group's health from its seats counted by kind ({"lead": 1, "member": 3, "waitlisted": 1})."""
     silent_days = max(0, (now - last_activity_at).days)
     return Health(
         group_id=group_id,
         name=name,
-        seated=sum(seat in SEATED for seat in seats),
+        seated=sum(seats.get(seat, 0) for seat in SEATED),
         cap=cap,
-        waiting=seats.count(Seat.WAITLISTED),
-        requests=seats.count(Seat.REQUESTED),
+        waiting=seats.get(Seat.WAITLISTED, 0),
+        requests=seats.get(Seat.REQUESTED, 0),
         silent_days=silent_days,
         silent=bool(silence_days) and silent_days >= silence_days,
-        leads=seats.count(Seat.LEAD),
+        leads=seats.get(Seat.LEAD, 0),
         committee=committee,
         last_checkin_at=last_checkin_at,
     )
