@@ -4,8 +4,13 @@ cap and its waitlist, leaving, handing over the lead, and every refusal the issu
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
+
+from models.base import utcnow
+from models.groups.tables import Group
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator, MemberDriver
 from tests.support.groups import (
@@ -245,3 +250,31 @@ async def test_a_lead_who_leaves_the_server_is_succeeded_by_the_longest_seated_m
     assert group is not None and await seats(agora.bot.db, group.id) == {bob.id: "lead", cleo.id: "member"}
     assert f"{ada.mention} left the server, and the group.\n👑 {bob.mention} now leads the group." in texts(thread)
     assert cleo.id in thread.member_ids
+
+
+async def test_after_downtime_a_creation_left_midway_is_undone_and_departures_are_applied(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    ada, bob, cleo = await people(discord, "ada", "bob", "cleo")
+    await create(ada, "Data Club")
+    await create(cleo, "Half Made", role=True)
+    await bob.slash("group join", group="Data Club")
+    data_club = space(discord, await group_named(agora.bot.db, "Data Club"))
+    half = await group_named(agora.bot.db, "Half Made")
+    assert half is not None
+    half_thread, half_role = space(discord, half), half.role_id
+    async with agora.bot.db.transaction() as session:  # as if the process stopped between the thread and the end
+        await session.execute(
+            update(Group)
+            .where(Group.id == half.id)
+            .values(status="creating", created_at=utcnow() - timedelta(minutes=30))
+        )
+    await agora.stop()
+    await discord.leave(discord.guild, bob)
+    await agora.start()
+    await agora.idle()
+    assert half_thread.id not in discord.state.channels and half_role not in discord.guild.roles
+    assert await group_named(agora.bot.db, "Half Made") is None
+    group = await group_named(agora.bot.db, "Data Club")
+    assert group is not None and await seats(agora.bot.db, group.id) == {ada.id: "lead"}
+    assert f"{bob.mention} left the server, and the group." in texts(data_club)

@@ -4,7 +4,7 @@ produced — the project recorded, the space closed, the summary shared; and the
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
 
 import discord
 
@@ -22,7 +22,7 @@ from models.base import utcnow
 from models.errors import NoLongerAvailableError, UserError
 from models.groups import members, projects, rhythm, service
 from models.groups.projects import FinishedProject
-from models.groups.rules import SEATED, Space, Status
+from models.groups.rules import Space, Status
 from models.groups.tables import Group
 from models.guild_settings import GuildContext
 
@@ -185,10 +185,11 @@ class GroupLifecycle(GroupMembership):
             formation = await projects.use_formation(session, guild.id, formation_id, now=now)
             await rhythm.ensure_sweep(session, guild.id, zone=context.zone, now=now)
         made, failed = [], []
+        where = Placement(Space(settings.space), parent.id if parent is not None else None)
         for number, team in enumerate(formation.teams, start=1):
             name = f"{formation.prefix} {number}"
             try:
-                group = await self.create_team(guild, context, settings.space, parent, name, team, number, formation)
+                group = await self.create_team(guild, context, where, name, formation.prefix, number, team)
             except UserError as error:
                 failed.append(f"{name} ({i18n.t(context.reply_language, error.key, **error.params)})")
                 continue
@@ -202,31 +203,35 @@ class GroupLifecycle(GroupMembership):
         self,
         guild: discord.Guild,
         context: GuildContext,
-        space: str,
-        parent: Any,
+        where: Placement,
         name: str,
-        team: list[int],
+        prefix: str,
         number: int,
-        formation: Any,
+        team: list[int],
     ) -> Group:
+        """A team's group: open, no cap, its first member leading, everyone seated at once."""
         async with self.bot.db.transaction() as session:
             group = await service.start_group(
                 session,
                 guild.id,
                 name=name,
-                purpose=i18n.t(context.language, "groups.form.purpose", prefix=formation.prefix, number=number),
+                purpose=i18n.t(context.language, "groups.form.purpose", prefix=prefix, number=number),
                 cap=None,
                 private=False,
                 with_role=False,
                 creator_id=team[0],
                 members=team[1:],
-                space=Space(space),
-                parent_id=parent.id if parent is not None else None,
+                space=where.space,
+                parent_id=where.parent_id,
                 needs_approval=False,
                 now=utcnow(),
             )
         return await self.open_space(guild, group.id)
 
-    async def seated_ids(self, group_id: int) -> list[int]:
-        async with self.bot.db.transaction() as session:
-            return [seat.member_id for seat in await members.seats(session, group_id) if seat.seat in SEATED]
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the teams' spaces go: a kind of space, in a parent channel or category."""
+
+    space: Space
+    parent_id: int | None

@@ -21,8 +21,8 @@ from models.groups.members import seats
 from models.groups.rules import SEATED, Seat, Status
 from models.groups.tables import Group, GroupFormation, GroupProject, GroupProjectMember, GroupSeat
 
-# The milestone a finished project stands for, in recognition's words ("a working-group project finished").
-PROJECT_MILESTONE = "group_project"
+# The milestone a finished project stands for, as recognition names it.
+PROJECT_MILESTONE = "project_finished"
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,12 @@ async def finished_projects(
 
 
 async def report_project_milestones(session: AsyncSession, project: FinishedProject, *, now: datetime) -> None:
-    """Hand a finished project to recognition's milestone interface, once per member, in the archive's
-    transaction.
+    """The hook where a finished project becomes a milestone for each of its members, in the archive's transaction.
 
-    Recognition is not part of this code base yet: until it is, this does nothing, and recognition can read every
-    finished project with `finished_projects` instead. When it lands, call its milestone reporter here with
-    `PROJECT_MILESTONE` for each of `project.member_ids`.
+    Recognition (being built beside groups) offers `report_milestone(session, guild_id, member_id, kind,
+    dedupe_key, now=…)`; once it is part of this code base, this calls it for each of `project.member_ids` with
+    `PROJECT_MILESTONE` and `project.project_id` as the key (a replayed report counts once). Until then it does
+    nothing, and every finished project stays readable with `finished_projects`.
     """
 
 
