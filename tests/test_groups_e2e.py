@@ -112,6 +112,14 @@ async def test_hosts_approve_or_reject_new_groups_even_after_a_restart(discord: 
     rejected = await group_named(agora.bot.db, "Club Photo")
     assert rejected is not None and rejected.status == "rejected"
     assert not notice_bea.components
+    await create(bea, "Club Vidéo")
+    listed = await server.host.slash("group pending")
+    assert listed.content == "1 group waits for approval:"
+    [card] = await discord.wait_for(lambda: listed.followups)
+    assert "**Club Vidéo**" in card.content and card.ephemeral
+    await click(server.host, card, "Approve")
+    assert card.content.startswith("✅ **Club Vidéo** approved by")
+    assert space(discord, await group_named(agora.bot.db, "Club Vidéo")).member_ids == [discord.bot.id, bea.id]
     assert (await server.host.slash("group pending")).content == "No group waits for approval."
 
 
@@ -153,7 +161,7 @@ async def test_a_private_group_takes_requests_that_only_a_lead_answers(discord: 
         == "📨 Your request to join **Secret Lab** went to its lead. You will hear back by direct message."
     )
     request = thread.messages[-1]
-    assert request.content == f"🙋 {bob.mention} asks to join. A lead can accept or decline."
+    assert request.content == f"🙋 {bob.mention} asks to join. {ada.mention}, accept or decline:"
     stranger = await click(eli, request, "Accept")
     assert stranger.followups[-1].content == "You are not a member of **Secret Lab**: only its members can do this."
     await click(ada, request, "Accept")

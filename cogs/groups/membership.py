@@ -76,9 +76,18 @@ class GroupMembership(GroupSpaces):
         await send_ephemeral(interaction, text)
 
     async def ask_leads(self, guild: discord.Guild, group: Group, member_id: int, context: GuildContext) -> None:
-        """The request, in the group's space where its leads answer it with two buttons."""
-        text = i18n.t(context.language, "groups.space.request", member=f"<@{member_id}>")
-        await self.say_in_space(guild, group, content=text, view=request_view(group.id, member_id, context.language))
+        """The request, in the group's space where its leads answer it with two buttons; only the leads are pinged."""
+        async with self.bot.db.transaction() as session:
+            leads = [seat.member_id for seat in await members.seats(session, group.id) if seat.seat == Seat.LEAD]
+        text = i18n.t(
+            context.language,
+            "groups.space.request",
+            member=f"<@{member_id}>",
+            leads=" ".join(f"<@{lead}>" for lead in leads) or "—",
+        )
+        pinged = discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(lead) for lead in leads])
+        view = request_view(group.id, member_id, context.language)
+        await self.say_in_space(guild, group, content=text, view=view, allowed_mentions=pinged)
 
     async def answer_request(self, interaction: Interaction, group_id: int, member_id: int, *, accept: bool) -> None:
         """A lead (or a host) accepts or declines; the requester hears by DM, the request message shows who did."""
