@@ -259,3 +259,20 @@ async def test_settings_in_french(discord: Emulator, agora: AgoraHarness) -> Non
         "value": "open: /group join",
         "inline": True,
     }
+
+
+async def test_the_groups_channel_must_let_agora_open_private_threads(discord: Emulator, agora: AgoraHarness) -> None:
+    server = await set_up(discord, agora.bot.db)
+    closed = await discord.create_channel(discord.guild, "closed")
+    bot_member = discord.guild.members[discord.bot.id]
+    await discord.set_permissions(closed, bot_member, deny=perms.CREATE_PRIVATE_THREADS)
+    refused = await server.host.slash("group settings", channel=closed)
+    assert refused.content == (
+        f"I cannot use <#{closed.id}>: I am missing Create Private Threads. "
+        "Give me these permissions or choose another channel."
+    )
+    projects_channel = await discord.create_channel(discord.guild, "projects")
+    await server.host.slash("group settings", channel=projects_channel)
+    [ada] = await people(discord, "ada")
+    await create(ada, "Data Club", in_channel=closed)  # used anywhere, the group opens in the groups channel
+    assert space(discord, await group_named(agora.bot.db, "Data Club")).parent_id == projects_channel.id

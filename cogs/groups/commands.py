@@ -22,7 +22,7 @@ from cogs.groups.render import fit, info_embed, suggestion_lines
 from models import profiles
 from models.base import utcnow
 from models.groups import members, rhythm, rules, service
-from models.groups.rules import CAP_MAX, CAP_MIN, Cadence
+from models.groups.rules import CAP_MAX, CAP_MIN, Cadence, Status
 from models.groups.suggest import Seeker, group_offset, offset_of, rank, seeker
 from models.groups.tables import Group
 
@@ -123,7 +123,7 @@ class GroupCommands(GroupLifecycle):
             language = (await self.bot.context(session, guild_of(interaction).id, interaction)).reply_language
             found = await self.named_group(session, interaction, group)
             seats = await members.seats(session, found.id)
-        space = self.space_mention(found) if found.status == "active" else None
+        space = self.space_mention(found) if found.status == Status.ACTIVE else None
         await send_ephemeral(interaction, "", embed=info_embed(found, seats, language, space=space))
 
     @app_commands.command(name="join", description="Join a group, or ask to if it is private")

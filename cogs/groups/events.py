@@ -17,6 +17,7 @@ from cogs.groups.render import fit, health_lines
 from models.base import utcnow
 from models.groups import members, rhythm, service
 from models.groups.projects import CHECKIN_JOB
+from models.groups.rules import SEATED, Status
 from models.groups.tables import Group
 from models.scheduling import DueJob
 
@@ -56,7 +57,7 @@ class GroupEvents(GroupHosting):
         language = context.language
         for change in changes:
             group = change.group
-            if group.status != "active" or change.seat not in ("lead", "member"):
+            if group.status != Status.ACTIVE or change.seat not in SEATED:
                 continue
             await self.unseat(guild, group, [member_id])
             lines = [i18n.t(language, "groups.space.member_gone", member=f"<@{member_id}>")]

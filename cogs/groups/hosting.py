@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot import i18n
-from bot.checks import guild_of, host_only
+from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import load_members
@@ -20,9 +20,10 @@ from bot.replies import send_ephemeral
 from cogs.groups.commands import GroupCommands
 from cogs.groups.components import review_view, teams_view
 from cogs.groups.render import fit, health_lines, team_lines
+from cogs.groups.spaces import THREAD_NEEDS
 from models import profiles
 from models.base import utcnow
-from models.errors import UserError
+from models.errors import ChannelNotUsableError, UserError
 from models.export import to_csv
 from models.groups import members, projects, rhythm, rules, service
 from models.groups.rules import SILENCE_DAYS_MAX, Space
@@ -75,6 +76,10 @@ class GroupHosting(GroupCommands):
             chosen = Space(space.value) if space else Space(current.space)
             if channel is not None and isinstance(channel, discord.CategoryChannel) != (chosen == Space.CHANNEL):
                 raise GroupsChannelError(channel=channel.mention)
+            if isinstance(channel, discord.TextChannel):
+                problems = channel_problems(channel, guild.me, *THREAD_NEEDS)
+                if problems:
+                    raise ChannelNotUsableError(channel=channel.mention, permissions=problems)
             settings = await service.update_settings(
                 session,
                 guild.id,
