@@ -138,26 +138,30 @@ async def insert_or_ignore(session: AsyncSession, model: type[Base], **values: A
 async def destroy_rows(session: AsyncSession, *deletions: tuple[Table, ColumnElement[bool]]) -> None:
     """Delete rows so that, once the transaction commits, no copy of them stays readable in the database files.
 
-    A plain DELETE only marks rows dead; their bytes stay in the files until overwritten. SQLite zeroes deleted
-    content itself (`secure_delete`, set on every connection), but its write-ahead log still holds the pages as
-    they were: the caller runs `Database.erase_deleted()` after the commit. PostgreSQL has no such setting, and
-    even VACUUM leaves the bytes in the pages' free space (VACUUM FULL copies them on while an older snapshot is
-    open): the tables are emptied with TRUNCATE, which gives them new files and empties the old ones at commit,
-    and their remaining rows are copied back. Meant for small tables (they stay locked until the commit).
+    A plain DELETE only marks rows dead; their bytes may stay in the files until overwritten. So the tables are
+    emptied whole and their remaining rows copied back: PostgreSQL's TRUNCATE gives them new files and empties the
+    old ones at commit (even VACUUM leaves bytes in the pages' free space, and VACUUM FULL copies them on while an
+    older snapshot is open); SQLite's DELETE without a WHERE frees every page of the table at once, and
+    `secure_delete` (set on every connection) zeroes freed pages — no rebalancing of pages can leave a stray copy
+    behind. SQLite's write-ahead log still holds the pages as they were: the caller runs `Database.erase_deleted()`
+    after the commit. Meant for small tables (they stay locked until the commit).
     """
     for table, condition in deletions:
         await session.execute(delete(table).where(condition))
-    if session.get_bind().dialect.name == "postgresql":
-        await _rewrite_postgresql(session, [table for table, _ in deletions])
+    await _rewrite(session, [table for table, _ in deletions])
 
 
-async def _rewrite_postgresql(session: AsyncSession, tables: list[Table]) -> None:
-    """Move the tables' live rows aside, TRUNCATE them (new, empty files) and put the rows back."""
+async def _rewrite(session: AsyncSession, tables: list[Table]) -> None:
+    """Move the tables' live rows aside, empty the tables whole, and put the rows back."""
     quote = session.get_bind().dialect.identifier_preparer.quote
     names = [(quote(table.name), quote(f"kept_{table.name}")) for table in tables]  # our own tables, quoted
     for name, kept in names:
         await session.execute(text(f"CREATE TEMPORARY TABLE {kept} AS SELECT * FROM {name}"))  # noqa: S608
-    await session.execute(text("TRUNCATE " + ", ".join(name for name, _ in names)))
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("TRUNCATE " + ", ".join(name for name, _ in names)))
+    else:
+        for name, _ in names:
+            await session.execute(text(f"DELETE FROM {name}"))  # noqa: S608 (no WHERE: whole pages are freed)
     for name, kept in names:
         await session.execute(text(f"INSERT INTO {name} SELECT * FROM {kept}"))  # noqa: S608
         await session.execute(text(f"DROP TABLE {kept}"))
