@@ -1,0 +1,165 @@
+"""Full-text search of the knowledge index, ranked by BM25 times each entry's ranking signals (`rules.boost`).
+
+SQLite answers with FTS5 (`bm25()` with the title weighing `TITLE_WEIGHT`). PostgreSQL finds the entries with its
+GIN index and computes the very same BM25 in SQL: FTS5's rows, average length and per-term row counts are over the
+whole index, so they are here too; scores are compared rounded to 9 decimals, ties go to the newest entry. The same
+data therefore gives the same results, in the same order, on both databases (`tests/test_knowledge.py` checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Float, Integer, Text, TextClause, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.knowledge import rules
+from models.knowledge.tables import KnowledgeEntry
+from models.knowledge.text import Query
+
+# Our constants, written into the SQL as float literals (never member input).
+K1, B, TITLE, BODY = (float(value) for value in (rules.K1, rules.B, rules.TITLE_WEIGHT, rules.BODY_WEIGHT))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search: a tag (its folded name), an author, a language."""
+
+    tag: str | None = None
+    author_id: int | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of results (entries with their scores), how many matched in all, and whether every word matched."""
+
+    hits: list[tuple[KnowledgeEntry, float]]
+    total: int
+    every_word: bool
+
+
+async def search(
+    session: AsyncSession, guild_id: int, query: Query, filters: Filters, *, offset: int = 0, limit: int = 5
+) -> Found:
+    """The page of the best entries; when no entry has every word, those with any of them."""
+    if query.empty:
+        return Found([], 0, True)
+    every_word = True
+    ranked, total = await _ranked(session, guild_id, query, filters, offset, limit, every_word=True)
+    if total == 0 and len(query.groups) > 1:
+        every_word = False
+        ranked, total = await _ranked(session, guild_id, query, filters, offset, limit, every_word=False)
+    entries = {
+        entry.id: entry
+        for entry in await session.scalars(select(KnowledgeEntry).where(KnowledgeEntry.id.in_([i for i, _ in ranked])))
+    }
+    return Found([(entries[i], score) for i, score in ranked if i in entries], total, every_word)
+
+
+async def _ranked(
+    session: AsyncSession,
+    guild_id: int,
+    query: Query,
+    filters: Filters,
+    offset: int,
+    limit: int,
+    *,
+    every_word: bool,
+) -> tuple[list[tuple[int, float]], int]:
+    where, params = _filters(filters)
+    params |= {"guild": guild_id, "limit": limit, "offset": offset}
+    if session.get_bind().dialect.name == "postgresql":
+        statement, extra = await _postgresql(session, query, every_word, where)
+        params |= extra
+    else:
+        statement = _sqlite(where)
+        params["match"] = query.fts5(every_word=every_word)
+    rows = (await session.execute(statement, params)).all()
+    total = int(rows[0].total) if rows else 0
+    if not rows and offset:
+        total = await _count(session, guild_id, query, filters, every_word=every_word)
+    return [(int(row.id), float(row.score)) for row in rows], total
+
+
+async def _count(session: AsyncSession, guild_id: int, query: Query, filters: Filters, *, every_word: bool) -> int:
+    """How many entries match, when the page asked for is past the last one."""
+    ranked, total = await _ranked(session, guild_id, query, filters, 0, 1, every_word=every_word)
+    return total if ranked else 0
+
+
+def _filters(filters: Filters) -> tuple[str, dict[str, object]]:
+    clauses: list[str] = ["e.guild_id = :guild"]
+    params: dict[str, object] = {}
+    if filters.tag:
+        clauses.append("e.tag_keys LIKE :tag")
+        params["tag"] = f"%|{filters.tag}|%"
+    if filters.author_id is not None:
+        clauses.append("e.author_id = :author")
+        params["author"] = filters.author_id
+    if filters.language:
+        clauses.append("e.language = :language")
+        params["language"] = filters.language
+    return " AND ".join(clauses), params
+
+
+def _sqlite(where: str) -> TextClause:
+    """FTS5's own bm25() (it refuses window functions beside it, hence the materialized step)."""
+    weights = f"{rules.TITLE_WEIGHT}, {rules.BODY_WEIGHT}"
+    return text(
+        "WITH matched AS MATERIALIZED ("  # noqa: S608 (no member input: filters are bound parameters)
+        f"  SELECT rowid AS id, -bm25(knowledge_fts, {weights}) AS relevance FROM knowledge_fts"
+        "  WHERE knowledge_fts MATCH :match"
+        "), ranked AS ("
+        "  SELECT e.id AS id, matched.relevance * e.boost AS score, count(*) OVER () AS total"
+        f"  FROM matched JOIN knowledge_entries AS e ON e.id = matched.id WHERE {where}"
+        ") SELECT id, score, total FROM ranked ORDER BY round(score, 9) DESC, id DESC LIMIT :limit OFFSET :offset"
+    )
+
+
+async def _postgresql(
+    session: AsyncSession, query: Query, every_word: bool, where: str
+) -> tuple[TextClause, dict[str, object]]:
+    """FTS5's BM25 in SQL: statistics over the whole index, weighted hits per term from the tsvector's weights."""
+    rows, tokens = (
+        await session.execute(select(func.count(), func.coalesce(func.sum(KnowledgeEntry.length), 0)))
+    ).one()
+    terms = list(query.terms)
+    counted = await session.execute(
+        text(
+            "SELECT t.term, (SELECT count(*) FROM knowledge_entries WHERE search @@ CAST(t.lexeme AS tsquery)) AS hits "
+            "FROM unnest(CAST(:terms AS text[]), CAST(:lexemes AS text[])) AS t(term, lexeme)"
+        ),
+        {"terms": terms, "lexemes": [f"'{term}'" for term in terms]},
+    )
+    hits = {term: int(count) for term, count in counted}
+    idfs = [rules.idf(int(rows), hits.get(term, 0)) for term in terms]
+    statement = text(
+        "SELECT id, score, total FROM ("  # noqa: S608 (no member input: filters are bound parameters)
+        "SELECT e.id AS id, e.boost * ("
+        f"  SELECT coalesce(sum(w.idf * w.f * {K1 + 1} / (w.f + {K1} * ({1 - B} + {B} * e.length / :average))), 0)"
+        "  FROM ("
+        f"    SELECT q.idf, (SELECT sum(CASE x WHEN 'A' THEN {TITLE} ELSE {BODY} END) "
+        "                   FROM unnest(u.weights) AS x) AS f "
+        "    FROM unnest(e.search) AS u JOIN unnest(:terms, :idfs) AS q(term, idf) ON q.term = u.lexeme"
+        "  ) AS w"
+        ") AS score, count(*) OVER () AS total "
+        "FROM knowledge_entries AS e "
+        f"WHERE e.search @@ CAST(:tsquery AS tsquery) AND {where}"
+        ") AS ranked ORDER BY round(CAST(score AS numeric), 9) DESC, id DESC LIMIT :limit OFFSET :offset"
+    ).bindparams(
+        bindparam("terms", type_=ARRAY(Text)),
+        bindparam("idfs", type_=ARRAY(Float)),
+        bindparam("limit", type_=Integer),
+        bindparam("offset", type_=Integer),
+        bindparam("average", type_=Float),
+    )
+    average = float(tokens) / float(rows) if rows else 1.0
+    params: dict[str, object] = {
+        "terms": terms,
+        "idfs": idfs,
+        "average": average,
+        "tsquery": query.tsquery(every_word=every_word),
+    }
+    return statement, params
