@@ -30,9 +30,11 @@ log = logging.getLogger(__name__)
 
 
 def intents() -> discord.Intents:
-    """Default intents plus members (joins for onboarding); no presences, no message content."""
+    """Default intents plus members (joins for onboarding) and message content (the knowledge base indexes the
+    knowledge channel's posts and keeps them current on edits); no presences."""
     chosen = discord.Intents.default()
     chosen.members = True
+    chosen.message_content = True
     return chosen
 
 

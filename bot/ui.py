@@ -150,13 +150,16 @@ def form_view(title: str, form_id: str, inputs: Sequence[discord.ui.TextInput[An
 
 
 def submitted_values(data: dict[str, Any]) -> dict[str, str]:
-    """{input custom id: value} of a modal submission, whatever the nesting (action rows or labels)."""
+    """{input custom id: value} of a modal submission, whatever the nesting (action rows or labels); a select's
+    chosen values come one a line."""
     values: dict[str, str] = {}
 
     def walk(components: Sequence[Any]) -> None:
         for component in components:
             if "custom_id" in component and "value" in component:
                 values[str(component["custom_id"])] = str(component["value"] or "")
+            elif "custom_id" in component and "values" in component:  # a select in a label: one value a line
+                values[str(component["custom_id"])] = "\n".join(str(v) for v in component["values"] or [])
             walk(component.get("components") or [])
             if isinstance(component.get("component"), dict):
                 walk([component["component"]])

@@ -25,7 +25,7 @@ CHANNEL_CHOICES = [
     app_commands.Choice(name="Welcome", value=ChannelPurpose.WELCOME.name.lower()),
     app_commands.Choice(name="Rules (code of conduct)", value=ChannelPurpose.RULES.name.lower()),
     app_commands.Choice(name="Moderators", value=ChannelPurpose.MODERATORS.name.lower()),
-    app_commands.Choice(name="Knowledge forum", value=ChannelPurpose.KNOWLEDGE.name.lower()),
+    app_commands.Choice(name="Knowledge (forum or text)", value=ChannelPurpose.KNOWLEDGE.name.lower()),
 ]
 ROLE_CHOICES = [
     app_commands.Choice(name="Member", value=RolePurpose.MEMBER.name.lower()),
@@ -34,8 +34,15 @@ ROLE_CHOICES = [
 LANGUAGE_CHOICES = [app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_NAMES.items()]
 # What the bot must be allowed to do in each kind of channel, beyond seeing it.
 CHANNEL_NEEDS = {
-    ChannelPurpose.KNOWLEDGE: ("send_messages", "create_public_threads", "send_messages_in_threads"),
+    ChannelPurpose.KNOWLEDGE: (
+        "send_messages",
+        "embed_links",
+        "read_message_history",
+        "create_public_threads",
+        "send_messages_in_threads",
+    ),
 }
+FORUM_PURPOSES = (ChannelPurpose.KNOWLEDGE,)
 DEFAULT_NEEDS = ("send_messages", "embed_links", "read_message_history")
 
 Postable = discord.TextChannel | discord.ForumChannel
@@ -70,6 +77,8 @@ class ServerSettings(
         async with self.bot.db.transaction() as session:
             await guild_settings.set_channel(session, guild.id, target, channel.id if channel else None, now=utcnow())
         await self.confirm(interaction, purpose.value, channel.mention if channel else None)
+        # Capabilities that prepare their channel listen for this (the knowledge base creates its forum tags).
+        self.bot.dispatch("agora_channel_set", guild, target, channel)
 
     @app_commands.command(name="role", description="Choose the role Agora uses for a purpose")
     @app_commands.describe(purpose="What the role is for", role="The role; leave empty to unset")
@@ -138,11 +147,12 @@ def describe(context: GuildContext) -> str:
 
 
 def check_channel(purpose: ChannelPurpose, channel: Postable, me: discord.Member) -> None:
-    """Refuse a channel of the wrong kind, or one where the bot lacks what the purpose needs."""
-    wants_forum = purpose is ChannelPurpose.KNOWLEDGE
-    if wants_forum != isinstance(channel, discord.ForumChannel):
-        key = "errors.channel.not_forum" if wants_forum else "errors.channel.not_text"
-        raise ChannelNotUsableError(key, channel=channel.mention)
+    """Refuse a channel of the wrong kind, or one where the bot lacks what the purpose needs.
+
+    Only the knowledge channel may be a forum (a text channel works too: its posts are threads from a message).
+    """
+    if purpose not in FORUM_PURPOSES and isinstance(channel, discord.ForumChannel):
+        raise ChannelNotUsableError("errors.channel.not_text", channel=channel.mention)
     missing = channel_problems(channel, me, *CHANNEL_NEEDS.get(purpose, DEFAULT_NEEDS))
     if missing:
         raise ChannelNotUsableError(channel=channel.mention, permissions=missing)

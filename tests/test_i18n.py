@@ -79,11 +79,13 @@ def localized_parts(payload: dict[str, Any]) -> list[dict[str, Any]]:
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
 
-def fits_discord(field: str, text: str, *, is_choice: bool) -> bool:
+def fits_discord(field: str, text: str, *, is_choice: bool, is_menu: bool = False) -> bool:
     if field == "description":
         return 1 <= len(text) <= 100
     if is_choice:
         return 1 <= len(text) <= 100
+    if is_menu:  # a user or message context menu: any case, spaces allowed
+        return 1 <= len(text) <= 32
     return bool(COMMAND_NAME.fullmatch(text)) and text == text.lower()
 
 
@@ -102,8 +104,9 @@ async def test_every_command_string_has_french_and_matching_english() -> None:
                     continue
                 localized = part.get(f"{field}_localizations") or {}
                 assert "fr" in localized, f"no French for {field} {part[field]!r} in /{payload['name']}"
+                is_menu = part is payload and payload.get("type", 1) in (2, 3)
                 for text in localized.values():
-                    assert fits_discord(field, text, is_choice="value" in part), (
+                    assert fits_discord(field, text, is_choice="value" in part, is_menu=is_menu), (
                         f"{field} {text!r} breaks Discord limits"
                     )
                 assert localized.get("en-US") == part[field], f"English catalog differs from code: {part[field]!r}"

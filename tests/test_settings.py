@@ -63,14 +63,18 @@ async def test_channel_the_bot_cannot_post_in_is_refused(discord: Emulator, agor
     assert await stored(agora, discord.guild.id) is None
 
 
-async def test_knowledge_needs_a_forum(discord: Emulator, agora: AgoraHarness) -> None:
+async def test_knowledge_takes_a_forum_or_a_text_channel_and_only_knowledge_takes_a_forum(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
     hana = await host(discord)
-    text = await discord.create_channel(discord.guild, "tips")
-    reply = await hana.slash("agora channel", purpose="knowledge", channel=text)
-    assert "is not a forum channel" in reply.content
     forum = await discord.create_channel(discord.guild, "knowledge", type="forum")
+    reply = await hana.slash("agora channel", purpose="announcements", channel=forum)
+    assert "is not a text channel" in reply.content
     reply = await hana.slash("agora channel", purpose="knowledge", channel=forum)
     assert f"<#{forum.id}>" in reply.content
+    text = await discord.create_channel(discord.guild, "tips")
+    reply = await hana.slash("agora channel", purpose="knowledge", channel=text)
+    assert f"<#{text.id}>" in reply.content
 
 
 async def test_role_above_the_bot_is_refused_with_the_fix(discord: Emulator, agora: AgoraHarness) -> None:

@@ -256,6 +256,16 @@ async def index_many(session: AsyncSession, drafts: Sequence[Draft]) -> int:
     return len(rows)
 
 
+async def last_indexed(session: AsyncSession, guild_id: int, thread_id: int) -> int | None:
+    """The newest indexed message of a thread (catching up reads what came after)."""
+    found = await session.scalar(
+        select(func.max(KnowledgeEntry.message_id)).where(
+            KnowledgeEntry.guild_id == guild_id, KnowledgeEntry.thread_id == thread_id
+        )
+    )
+    return int(found) if found else None
+
+
 async def unindex_message(session: AsyncSession, guild_id: int, message_id: int) -> bool:
     result = await session.execute(
         delete(KnowledgeEntry).where(KnowledgeEntry.guild_id == guild_id, KnowledgeEntry.message_id == message_id)
@@ -311,6 +321,8 @@ async def record_thread(
             return thread
     thread.title = title[: rules.TITLE_MAX]
     thread.tag_names = list(tag_names)
+    if shared:  # Agora posted it for this member: they are its author, whoever recorded the thread first
+        thread.shared, thread.author_id = True, author_id
     if solved is not None and solved != thread.solved:
         thread.solved = solved
         thread.solved_at = created_at if solved else None

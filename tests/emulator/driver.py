@@ -21,6 +21,7 @@ from . import (
     routes_messages,
     routes_threads,
     seed,
+    threads,
 )
 from .core import Core
 from .faults import Faults
@@ -285,8 +286,10 @@ class Emulator:
         tags: Iterable[str] = (),
         topic: str | None = None,
         parent: Channel | None = None,
+        flags: int = 0,
     ) -> Channel:
-        """A text/voice/category/forum channel (forum `tags` by name); dispatches CHANNEL_CREATE."""
+        """A text/voice/category/forum channel (forum `tags` by name, `flags` such as REQUIRE_TAG = 16); dispatches
+        CHANNEL_CREATE."""
         channel = Channel(
             id=self.state.new_id(),
             type=CHANNEL_TYPES[type],
@@ -295,6 +298,7 @@ class Emulator:
             topic=topic,
             parent_id=parent.id if parent else None,
             position=len(guild.channels),
+            flags=flags,
         )
         channel.available_tags = [
             {"id": str(self.state.new_id()), "name": tag, "moderated": False, "emoji_id": None, "emoji_name": None}
@@ -340,6 +344,18 @@ class Emulator:
         role = next(guild.roles[r] for r in guild.members[self.bot.id].role_ids)
         role.permissions = permissions
         await self._announce("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": payloads.role(role)})
+
+    async def update_thread(
+        self, thread: Channel, *, name: str | None = None, tags: Iterable[str] | None = None
+    ) -> None:
+        """A moderator renames a thread or changes its forum tags; dispatches THREAD_UPDATE."""
+        threads.update_thread(self.core, thread, name=name, tags=tags)
+        await self.sync()
+
+    async def delete_thread(self, thread: Channel) -> None:
+        """A moderator deletes a thread with its messages; dispatches THREAD_DELETE."""
+        threads.delete_thread(self.core, thread)
+        await self.sync()
 
     async def _announce(self, event: str, data: Json) -> None:
         """Dispatch, then wait until the bot has processed it (its cache is up to date)."""

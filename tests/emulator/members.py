@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import interactions as build
+from . import threads
 from .errors import ApiError
 from .interactions import DriverError
 from .routes_messages import add_reaction, remove_reaction
@@ -214,6 +216,33 @@ class MemberDriver:
         message = core.store_and_announce(core.build_message(channel, body, [], author_id=self.id))
         await self.emulator.sync()
         return message
+
+    async def post(self, forum: Channel, title: str, content: str, *, tags: Iterable[str] = ()) -> Channel:
+        """Open a forum post (THREAD_CREATE, then MESSAGE_CREATE of its first message); returns the thread."""
+        thread = threads.post_in_forum(self.emulator.core, forum, self.id, title, content, tags)
+        await self.emulator.sync()
+        return thread
+
+    async def start_thread(self, message: Message, name: str) -> Channel:
+        """Start a public thread from a message of a text channel (THREAD_CREATE)."""
+        thread = threads.thread_from_message(self.emulator.core, message, self.id, name)
+        await self.emulator.sync()
+        return thread
+
+    async def edit(self, message: Message, content: str) -> Message:
+        """Edit this member's own message (MESSAGE_UPDATE)."""
+        if message.author_id != self.id:
+            raise DriverError(f"{self.name} can only edit their own messages")
+        threads.edit_own(self.emulator.core, message, content)
+        await self.emulator.sync()
+        return message
+
+    async def delete(self, message: Message) -> None:
+        """Delete this member's own message (MESSAGE_DELETE)."""
+        if message.author_id != self.id:
+            raise DriverError(f"{self.name} can only delete their own messages")
+        self.emulator.core.delete_message(message)
+        await self.emulator.sync()
 
     async def dm_channel(self) -> Channel:
         """The DM channel with the bot (opened if needed)."""

@@ -84,7 +84,7 @@ def member(m: Member, *, with_user: bool = True) -> Json:
 
 
 def channel(state: State, c: Channel) -> Json:
-    data: Json = {"id": str(c.id), "type": c.type, "last_message_id": _sid(c.last_message_id), "flags": 0}
+    data: Json = {"id": str(c.id), "type": c.type, "last_message_id": _sid(c.last_message_id), "flags": c.flags}
     if c.type == DM:
         data["recipients"] = [user(state.users[u]) for u in c.recipient_ids]
         return data

@@ -27,7 +27,11 @@ async def get_channel(call: Call) -> Reply:
 
 @routes.patch("/channels/{channel_id}")
 async def edit_channel(call: Call) -> Reply:
-    """Renames, topics, and thread archive/lock/tags (what discord.py's `.edit()` sends)."""
+    """Renames, topics, forum tags, and thread archive/lock/tags (what discord.py's `.edit()` sends).
+
+    A thread needs MANAGE_THREADS unless the bot started it, a forum's tags and flags MANAGE_CHANNELS:
+    https://discord.com/developers/docs/resources/channel#modify-channel
+    """
     core, body = call.core, call.json
     channel = core.channel(call.params["channel_id"])
     core.require(
@@ -36,6 +40,8 @@ async def edit_channel(call: Call) -> Reply:
         if channel.is_thread and channel.owner_id != core.state.bot_user.id
         else perms.VIEW_CHANNEL,
     )
+    if ("available_tags" in body or "flags" in body) and not channel.is_thread:
+        core.require(channel, perms.MANAGE_CHANNELS)  # a forum's tags and flags are the channel's settings
     if "permission_overwrites" in body and not channel.is_thread:
         core.require(channel, perms.MANAGE_ROLES)
         channel.overwrites = overwrites_from(body["permission_overwrites"] or [])
@@ -45,7 +51,12 @@ async def edit_channel(call: Call) -> Reply:
         if key in body:
             setattr(channel, key, body[key])
     if "applied_tags" in body:
+        _check_tags(core.channel(channel.parent_id or channel.id), body["applied_tags"] or [])
         channel.applied_tags = [int(t) for t in body["applied_tags"] or []]
+    if "available_tags" in body and channel.type == FORUM:
+        channel.available_tags = forum_tags(core, body["available_tags"] or [])
+    if "flags" in body and body["flags"] is not None:
+        channel.flags = int(body["flags"])
     data = payloads.channel(core.state, channel)
     core.gateway.dispatch("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", data)
     core.journal.changed()
@@ -321,12 +332,44 @@ async def start_thread(call: Call) -> Reply:
         core.require(channel, perms.VIEW_CHANNEL | _thread_permission(kind))
         return payloads.channel(core.state, open_thread(core, channel, {**body, "type": kind}))
     core.require(channel, perms.VIEW_CHANNEL | perms.SEND_MESSAGES)
+    if channel.flags & REQUIRE_TAG and not body.get("applied_tags"):
+        # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes (40067)
+        raise ApiError(400, 40067, "A tag is required to create a forum post in this channel")
     _check_tags(channel, body.get("applied_tags") or [])
     starter = core.build_message(channel, body.get("message") or {}, call.uploads)
     thread = open_thread(core, channel, {**body, "type": PUBLIC_THREAD}, thread_id=starter.id)
     starter.channel_id = thread.id
     core.store_and_announce(starter)
     return payloads.channel(core.state, thread) | {"message": core.message_json(starter)}
+
+
+REQUIRE_TAG = 1 << 4  # https://discord.com/developers/docs/resources/channel#channel-object-channel-flags
+MAX_FORUM_TAGS = 20
+
+
+def forum_tags(core: Core, tags: list[Json]) -> list[Json]:
+    """A forum's `available_tags` as sent: new tags (no id) get one, at most 20, names 1-20 characters."""
+    if len(tags) > MAX_FORUM_TAGS or any(not 1 <= len(str(t.get("name") or "")) <= 20 for t in tags):
+        raise ApiError(
+            400,
+            50035,
+            "Invalid Form Body",
+            {
+                "available_tags": {
+                    "_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "1-20 tags of 1-20 characters"}]
+                }
+            },
+        )
+    return [
+        {
+            "id": str(t.get("id") or core.state.new_id()),
+            "name": str(t["name"]),
+            "moderated": bool(t.get("moderated")),
+            "emoji_id": t.get("emoji_id"),
+            "emoji_name": t.get("emoji_name"),
+        }
+        for t in tags
+    ]
 
 
 def _check_tags(forum: Channel, tags: list[str | int]) -> None:

@@ -216,6 +216,7 @@ class Channel:
     member_ids: list[int] = field(default_factory=list)
     invitable: bool = True
     archive_timestamp: dt.datetime | None = None
+    flags: int = 0  # forum: REQUIRE_TAG (1 << 4); thread: PINNED (1 << 1)
 
     @property
     def is_thread(self) -> bool:
