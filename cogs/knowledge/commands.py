@@ -74,8 +74,9 @@ class KnowledgeCommands(KnowledgeSharing):
             saved, found = await service.start_search(
                 session, guild.id, interaction.user.id, query, filters, now=utcnow()
             )
+            tags = await service.thread_tags(session, [entry for entry, _ in found.hits])
         page = rules.Page.of(0, found.total, rules.PAGE_SIZE)
-        embed = results_embed(saved, found, page, context.reply_language)
+        embed = results_embed(saved, found, page, context.reply_language, tags)
         view = pages_view(saved.id, page)
         await send_ephemeral(interaction, "", embed=embed, view=view or discord.utils.MISSING)
 
@@ -112,9 +113,11 @@ class KnowledgeCommands(KnowledgeSharing):
             page = rules.Page.of(wanted, result[1].total, rules.PAGE_SIZE)
             if page.number != wanted:
                 result = await service.search_page(session, search_id, page.number) or result
-        saved, found = result
+            saved, found = result
+            tags = await service.thread_tags(session, [entry for entry, _ in found.hits])
         view = pages_view(saved.id, page)
-        await interaction.response.edit_message(embed=results_embed(saved, found, page, language), view=view)
+        embed = results_embed(saved, found, page, language, tags)
+        await interaction.response.edit_message(embed=embed, view=view)
 
     @kb.command(name="optout", description="Keep all your messages out of the knowledge base")
     async def optout(self, interaction: Interaction) -> None:

@@ -35,7 +35,7 @@ def total_text(language: str, total: int) -> str:
     return i18n.tn(language, "knowledge.search.count", total)
 
 
-def result_lines(entry: KnowledgeEntry, number: int, language: str, query_text: str) -> str:
+def result_lines(entry: KnowledgeEntry, number: int, language: str, query_text: str, tags: Sequence[str]) -> str:
     badges = []
     if entry.accepted:
         badges.append(i18n.t(language, "knowledge.search.accepted"))
@@ -49,13 +49,14 @@ def result_lines(entry: KnowledgeEntry, number: int, language: str, query_text: 
     head = f"**{number}. [{escape(entry.title) or '…'}]({link})**"
     lines = [" · ".join([head, *badges])]
     lines.append("> " + highlighted(snippet(entry.content, parse_query(query_text))))
-    tags = [name.strip() for name in entry.tag_keys.strip("|").split("|") if name.strip()]
     author = i18n.t(language, "knowledge.search.by", author=f"<@{entry.author_id}>")
     lines.append(" · ".join([author, *[f"`{escape(tag)}`" for tag in tags]]))
     return "\n".join(lines)
 
 
-def results_embed(saved: KnowledgeSearch, found: Found, page: rules.Page, language: str) -> discord.Embed:
+def results_embed(
+    saved: KnowledgeSearch, found: Found, page: rules.Page, language: str, tags: dict[int, list[str]]
+) -> discord.Embed:
     """One page of results: a highlighted snippet and a jump link each."""
     title = i18n.t(language, "knowledge.search.title", query=saved.query[:200])
     embed = discord.Embed(title=title[:256], colour=COLOUR)
@@ -63,7 +64,10 @@ def results_embed(saved: KnowledgeSearch, found: Found, page: rules.Page, langua
         embed.description = i18n.t(language, "knowledge.search.none")
         return embed
     first = page.number * rules.PAGE_SIZE
-    blocks = [result_lines(entry, first + i + 1, language, saved.query) for i, (entry, _) in enumerate(found.hits)]
+    blocks = [
+        result_lines(entry, first + i + 1, language, saved.query, tags.get(entry.thread_id or 0, []))
+        for i, (entry, _) in enumerate(found.hits)
+    ]
     if not found.every_word:
         blocks.insert(0, i18n.t(language, "knowledge.search.any_word"))
     embed.description = "\n\n".join(blocks)[:4000]

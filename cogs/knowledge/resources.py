@@ -10,6 +10,7 @@ from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import post, postable, send_dm
+from bot.members import find_member
 from bot.replies import send_ephemeral
 from cogs.knowledge.commands import KnowledgeCommands
 from cogs.knowledge.components import MarkButton, ResourcePageButton, UpvoteButton, review_view
@@ -179,7 +180,7 @@ class ResourceCommands(KnowledgeCommands):
                 session, guild.id, resource_id, approve=approve, host_id=interaction.user.id, now=utcnow()
             )
         await interaction.response.edit_message(embed=review_embed(resource, context.language), view=None)
-        suggester = guild.get_member(resource.suggested_by)
+        suggester = await find_member(guild, resource.suggested_by)
         if suggester is not None:
             key = "knowledge.resource.told_approved" if approve else "knowledge.resource.told_rejected"
             await send_dm(

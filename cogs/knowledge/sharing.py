@@ -200,8 +200,7 @@ class KnowledgeSharing(KnowledgeBase):
         view = discord.ui.View(timeout=None).add_item(
             WithdrawButton(guild.id, entry_id, i18n.t(language, "knowledge.save.withdraw"))
         )
-        author = guild.get_member(message.author.id) or message.author
-        await send_dm(author, content=text, view=view)
+        await send_dm(message.author, content=text, view=view)
 
     async def withdraw_saved(self, interaction: Interaction, guild_id: int, entry_id: int) -> None:
         language = i18n.language_of(str(interaction.locale)) or self.bot.settings.locale.default

@@ -494,6 +494,17 @@ async def search_page(session: AsyncSession, search_id: int, page: int) -> tuple
     return saved, await search(session, saved.guild_id, query, filters, offset=offset, limit=rules.PAGE_SIZE)
 
 
+async def thread_tags(session: AsyncSession, entries: Iterable[KnowledgeEntry]) -> dict[int, list[str]]:
+    """The tag names of the threads these entries belong to, as members see them."""
+    ids = {entry.thread_id for entry in entries if entry.thread_id}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(KnowledgeThread.thread_id, KnowledgeThread.tag_names).where(KnowledgeThread.thread_id.in_(ids))
+    )
+    return {thread_id: list(names or []) for thread_id, names in rows.tuples()}
+
+
 async def title_suggestions(session: AsyncSession, guild_id: int, typed: str, limit: int = 25) -> list[str]:
     """Thread titles with a word starting like what the member typed (accents and case aside), best ranked first."""
     wanted = fold(" ".join(typed.split()))[:50]

@@ -19,6 +19,7 @@ from . import (
     routes_interactions,
     routes_manage,
     routes_messages,
+    routes_pins,
     routes_threads,
     seed,
     threads,
@@ -51,7 +52,7 @@ DEFAULT_TOKEN = "emulator.bot.token"
 
 def _routes() -> RouteTable:
     table = RouteTable()
-    for module in (routes_app, routes_guilds, routes_messages, routes_interactions, routes_threads, routes_manage):
+    for module in (routes_app, routes_guilds, routes_messages, routes_interactions, routes_threads, routes_manage, routes_pins):
         table.routes.extend(module.routes.routes)
     return table
 

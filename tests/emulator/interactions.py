@@ -81,8 +81,9 @@ def channel_json(state: State, channel: Channel, guild: Guild | None, user: User
 
 
 def find_command(state: State, guild_id: int | None, path: str, kind: int = 1) -> Command:
-    """The synced command whose name starts `path` ("poll create" → command "poll")."""
-    name = path.split()[0]
+    """The synced command whose name starts `path` ("poll create" → command "poll"); a context menu's whole name
+    ("Save to knowledge base") is its name."""
+    name = path.split()[0] if kind == 1 else path
     for command in state.commands_for(guild_id):
         if command.name == name and command.type == kind:
             return command

@@ -164,7 +164,7 @@ def message(state: State, m: Message, *, base_url: str = CDN, with_member: bool 
         "attachments": [attachment(a, base_url) for a in m.attachments],
         "embeds": m.embeds,
         "reactions": [_reaction(state, m, r.emoji.key) for r in m.reactions],
-        "pinned": False,
+        "pinned": m.pinned,
         "type": m.type,
         "flags": m.flags,
         "components": m.components,

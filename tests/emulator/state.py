@@ -158,6 +158,7 @@ class Message:
     interaction_id: int | None = None
     thread_id: int | None = None
     deleted: bool = False
+    pinned: bool = False
 
     @property
     def ephemeral(self) -> bool:
