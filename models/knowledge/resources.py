@@ -200,7 +200,7 @@ async def mine(session: AsyncSession, guild_id: int, member_id: int) -> list[tup
         .where(KnowledgeResourceMark.guild_id == guild_id, KnowledgeResourceMark.member_id == member_id)
         .order_by(KnowledgeResourceMark.state.desc(), KnowledgeResourceMark.updated_at.desc())
     )
-    return [(resource, state) for resource, state in rows.tuples()]
+    return [(resource, state) for resource, state in rows]
 
 
 async def forget_member(session: AsyncSession, guild_id: int, member_id: int) -> int:

@@ -248,7 +248,7 @@ async def index_many(session: AsyncSession, drafts: Sequence[Draft]) -> int:
             await session.execute(
                 select(KnowledgeOptOut.guild_id, KnowledgeOptOut.member_id).where(KnowledgeOptOut.guild_id.in_(guilds))
             )
-        ).tuples()
+        ).all()
     )
     rows = [entry_values(d) for d in drafts if d.content.strip() and (d.guild_id, d.author_id) not in out]
     if rows:
@@ -502,7 +502,7 @@ async def thread_tags(session: AsyncSession, entries: Iterable[KnowledgeEntry]) 
     rows = await session.execute(
         select(KnowledgeThread.thread_id, KnowledgeThread.tag_names).where(KnowledgeThread.thread_id.in_(ids))
     )
-    return {thread_id: list(names or []) for thread_id, names in rows.tuples()}
+    return {thread_id: list(names or []) for thread_id, names in rows}
 
 
 async def title_suggestions(session: AsyncSession, guild_id: int, typed: str, limit: int = 25) -> list[str]:
