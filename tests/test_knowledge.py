@@ -163,9 +163,9 @@ async def indexed(db: Database, drafts: list[service.Draft] = CORPUS) -> None:
             await service.index_message(session, one)
 
 
-async def ranked(db: Database, typed: str, filters: Filters = Filters(), **paging: int) -> list[int]:
+async def ranked(db: Database, typed: str, filters: Filters | None = None, **paging: int) -> list[int]:
     async with db.transaction() as session:
-        found = await search(session, GUILD, parse_query(typed), filters, **paging)
+        found = await search(session, GUILD, parse_query(typed), filters or Filters(), **paging)
     return [entry.message_id for entry, _ in found.hits]
 
 

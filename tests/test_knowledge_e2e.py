@@ -11,10 +11,10 @@ import io
 
 from sqlalchemy import select
 
+from models.base import utcnow
 from models.knowledge import service
 from models.knowledge.rules import Kind
 from models.knowledge.tables import KnowledgeEntry, KnowledgeThread
-from models.base import utcnow
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator
 from tests.support.knowledge import answered, bot_posts, footer, results, set_up, share, slash
