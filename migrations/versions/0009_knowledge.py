@@ -77,6 +77,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("knowledge_entries", schema=None) as batch_op:
         batch_op.create_index("ix_knowledge_entries_guild_id_author_id", ["guild_id", "author_id"], unique=False)
+        batch_op.create_index("ix_knowledge_entries_guild_id_id", ["guild_id", "id"], unique=False)
         batch_op.create_index("ix_knowledge_entries_guild_id_thread_id", ["guild_id", "thread_id"], unique=False)
 
     op.create_table(
@@ -224,6 +225,7 @@ def downgrade() -> None:
     with op.batch_alter_table("knowledge_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_knowledge_entries_guild_id_thread_id")
         batch_op.drop_index("ix_knowledge_entries_guild_id_author_id")
+        batch_op.drop_index("ix_knowledge_entries_guild_id_id")
 
     op.drop_table("knowledge_entries")
     op.drop_table("knowledge_digests")

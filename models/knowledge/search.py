@@ -4,6 +4,10 @@ SQLite answers with FTS5 (`bm25()` with the title weighing `TITLE_WEIGHT`). Post
 GIN index and computes the very same BM25 in SQL: FTS5's rows, average length and per-term row counts are over the
 whole index, so they are here too; scores are compared rounded to 9 decimals, ties go to the newest entry. The same
 data therefore gives the same results, in the same order, on both databases (`tests/test_knowledge.py` checks it).
+
+Scoring costs a few microseconds per matching entry, so a search ranks at most the `CANDIDATES` newest entries of the
+server that match it and pass its filters (a word found in most posts would otherwise cost tens of milliseconds);
+a query that matches fewer — nearly all that have a precise word — is ranked over every match.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from models.knowledge.text import Query
 
 # Our constants, written into the SQL as float literals (never member input).
 K1, B, TITLE, BODY = (float(value) for value in (rules.K1, rules.B, rules.TITLE_WEIGHT, rules.BODY_WEIGHT))
+CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ async def _ranked(
     every_word: bool,
 ) -> tuple[list[tuple[int, float]], int]:
     where, params = _filters(filters)
-    params |= {"guild": guild_id, "limit": limit, "offset": offset}
+    params |= {"guild": guild_id, "limit": limit, "offset": offset, "candidates": CANDIDATES}
     if session.get_bind().dialect.name == "postgresql":
         statement, extra = await _postgresql(session, query, every_word, where)
         params |= extra
@@ -105,16 +110,17 @@ def _filters(filters: Filters) -> tuple[str, dict[str, object]]:
 
 
 def _sqlite(where: str) -> TextClause:
-    """FTS5's own bm25() (it refuses window functions beside it, hence the materialized step)."""
+    """FTS5's own bm25() on the newest matching entries that pass the filters (it refuses window functions beside
+    it, hence the materialized step)."""
     weights = f"{rules.TITLE_WEIGHT}, {rules.BODY_WEIGHT}"
     return text(
         "WITH matched AS MATERIALIZED ("  # noqa: S608 (no member input: filters are bound parameters)
-        f"  SELECT rowid AS id, -bm25(knowledge_fts, {weights}) AS relevance FROM knowledge_fts"
-        "  WHERE knowledge_fts MATCH :match"
-        "), ranked AS ("
-        "  SELECT e.id AS id, matched.relevance * e.boost AS score, count(*) OVER () AS total"
-        f"  FROM matched JOIN knowledge_entries AS e ON e.id = matched.id WHERE {where}"
-        ") SELECT id, score, total FROM ranked ORDER BY round(score, 9) DESC, id DESC LIMIT :limit OFFSET :offset"
+        f"  SELECT e.id AS id, -bm25(knowledge_fts, {weights}) * e.boost AS score"
+        "  FROM knowledge_fts JOIN knowledge_entries AS e ON e.id = knowledge_fts.rowid"
+        f"  WHERE knowledge_fts MATCH :match AND {where}"
+        "  ORDER BY knowledge_fts.rowid DESC LIMIT :candidates"
+        ") SELECT id, score, count(*) OVER () AS total FROM matched"
+        " ORDER BY round(score, 9) DESC, id DESC LIMIT :limit OFFSET :offset"
     )
 
 
@@ -145,14 +151,17 @@ async def _postgresql(
         "    FROM unnest(e.search) AS u JOIN unnest(:terms, :idfs) AS q(term, idf) ON q.term = u.lexeme"
         "  ) AS w"
         ") AS score, count(*) OVER () AS total "
-        "FROM knowledge_entries AS e "
-        f"WHERE e.search @@ CAST(:tsquery AS tsquery) AND {where}"
+        "FROM ("
+        f"  SELECT * FROM knowledge_entries AS e WHERE e.search @@ CAST(:tsquery AS tsquery) AND {where}"
+        "  ORDER BY e.id DESC LIMIT :candidates"
+        ") AS e"
         ") AS ranked ORDER BY round(CAST(score AS numeric), 9) DESC, id DESC LIMIT :limit OFFSET :offset"
     ).bindparams(
         bindparam("terms", type_=ARRAY(Text)),
         bindparam("idfs", type_=ARRAY(Float)),
         bindparam("limit", type_=Integer),
         bindparam("offset", type_=Integer),
+        bindparam("candidates", type_=Integer),
         bindparam("average", type_=Float),
     )
     average = float(tokens) / float(rows) if rows else 1.0

@@ -28,7 +28,7 @@ from models.knowledge.tables import (
     KnowledgeThread,
     KnowledgeWithdrawal,
 )
-from models.knowledge.text import detect_language, fold, parse_query, terms
+from models.knowledge.text import Analysis, analyse, fold, parse_query, terms
 
 DIGEST_JOB = "knowledge.digest"
 EXPORT_COLUMNS = (
@@ -161,8 +161,9 @@ def tag_keys(names: Iterable[str]) -> str:
 def entry_values(draft: Draft, *, solved: bool = False, accepted: bool = False) -> dict[str, Any]:
     """Every column of the entry a draft becomes: its terms, language and ranking boost."""
     title = draft.title or first_line(draft.content)
-    title_terms = terms(title) if draft.kind is Kind.POST else []
-    body_terms = terms(draft.content)
+    heading, body = analyse(title), analyse(draft.content)
+    title_terms = heading.terms if draft.kind is Kind.POST else []
+    body_terms = body.terms
     return {
         "guild_id": draft.guild_id,
         "channel_id": draft.channel_id,
@@ -175,7 +176,7 @@ def entry_values(draft: Draft, *, solved: bool = False, accepted: bool = False) 
         "content": draft.content,
         "link": draft.link,
         "tag_keys": tag_keys(draft.tag_names)[:200],
-        "language": detect_language(f"{title} {draft.content}"),
+        "language": Analysis(body_terms, heading.french + body.french, heading.english + body.english).language,
         "solved": solved,
         "accepted": accepted,
         "helpful": draft.helpful,

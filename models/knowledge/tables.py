@@ -72,6 +72,7 @@ class KnowledgeEntry(Base):
         UniqueConstraint("guild_id", "message_id"),
         Index("ix_knowledge_entries_guild_id_thread_id", "guild_id", "thread_id"),
         Index("ix_knowledge_entries_guild_id_author_id", "guild_id", "author_id"),
+        Index("ix_knowledge_entries_guild_id_id", "guild_id", "id"),  # the newest candidates first (PostgreSQL)
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -76,18 +76,58 @@ def words(text: str) -> Iterator[re.Match[str]]:
     return WORD.finditer(text)
 
 
+@lru_cache(maxsize=STEM_CACHE)
+def folded_word(word: str) -> str:
+    """`fold` of one word, remembered: a community's vocabulary is small next to what it writes."""
+    return fold(word)
+
+
 def meaningful(word: str) -> bool:
     """A lower-case word worth a term: not a stopword, not absurdly long."""
-    return len(word) <= MAX_WORD and fold(word) not in STOPWORDS
+    return len(word) <= MAX_WORD and folded_word(word) not in STOPWORDS
+
+
+@lru_cache(maxsize=STEM_CACHE)
+def word_terms(word: str) -> tuple[str, ...]:
+    """The terms of one lower-case word: none for a stopword, else its variants."""
+    return variants(word) if meaningful(word) else ()
 
 
 def terms(text: str) -> list[str]:
     """The terms indexed for `text`, in order, each word's variants side by side (the database counts them)."""
+    return analyse(text).terms
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text's terms, and which language's common words it uses (one pass for both: indexing is hot)."""
+
+    terms: list[str]
+    french: int
+    english: int
+
+    @property
+    def language(self) -> str:
+        if self.french == self.english:
+            return ""
+        return "fr" if self.french > self.english else "en"
+
+
+@lru_cache(maxsize=STEM_CACHE)
+def _word(word: str) -> tuple[tuple[str, ...], int, int]:
+    folded = folded_word(word)
+    return word_terms(word), int(folded in STOPWORDS_FR), int(folded in STOPWORDS_EN)
+
+
+def analyse(text: str) -> Analysis:
     found: list[str] = []
+    french = english = 0
     for match in words(text.lower()):
-        if meaningful(match.group()):
-            found.extend(variants(match.group()))
-    return found
+        word_found, is_french, is_english = _word(match.group())
+        found.extend(word_found)
+        french += is_french
+        english += is_english
+    return Analysis(found, french, english)
 
 
 @dataclass(frozen=True)
@@ -125,14 +165,7 @@ def parse_query(text: str) -> Query:
 
 def detect_language(text: str) -> str:
     """ "fr" or "en" by which language's common words the text uses more; "" when it cannot tell."""
-    french = english = 0
-    for match in words(text.lower()):
-        word = fold(match.group())
-        french += word in STOPWORDS_FR
-        english += word in STOPWORDS_EN
-    if french == english:
-        return ""
-    return "fr" if french > english else "en"
+    return analyse(text).language
 
 
 @dataclass(frozen=True)
