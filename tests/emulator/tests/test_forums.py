@@ -21,9 +21,7 @@ def forum_of(bot: SampleBot, forum_id: int) -> dpy.ForumChannel:
     return found
 
 
-async def test_a_members_forum_post_comes_as_a_thread_then_its_first_message(
-    discord: Emulator, bot: SampleBot
-) -> None:
+async def test_a_members_forum_post_comes_as_a_thread_then_its_first_message(discord: Emulator, bot: SampleBot) -> None:
     forum = await discord.create_channel(discord.guild, "help", type="forum", tags=["python"])
     alice = await discord.member("alice")
     thread = await alice.post(forum, "Venv?", "How do I make one?", tags=["python"])
@@ -65,9 +63,7 @@ async def test_threads_change_and_go(discord: Emulator, bot: SampleBot) -> None:
     assert thread.id not in discord.state.channels
 
 
-async def test_forum_tags_need_manage_channels_and_a_forum_may_require_them(
-    discord: Emulator, bot: SampleBot
-) -> None:
+async def test_forum_tags_need_manage_channels_and_a_forum_may_require_them(discord: Emulator, bot: SampleBot) -> None:
     discord.expect_rejections(50013, 40067)
     forum = await discord.create_channel(discord.guild, "help", type="forum", flags=REQUIRE_TAG)
     with pytest.raises(dpy.Forbidden):
