@@ -1,7 +1,8 @@
 """knowledge: threads, the index of messages and its full-text search, resources, digests
 
 The full-text index is the database's own: on SQLite an FTS5 table over `knowledge_entries`' term columns (external
-content, kept in step by triggers), on PostgreSQL a generated `tsvector` column with a GIN index. Both index the
+content, kept in step by triggers; `detail=column`, as no search looks for a phrase: inserts are twice as fast and
+bm25() gives the same scores), on PostgreSQL a generated `tsvector` column with a GIN index. Both index the
 terms Agora computed (stems, accents folded), so no PostgreSQL extension is needed.
 
 Revision ID: 0009_knowledge
@@ -20,7 +21,7 @@ depends_on = None
 
 SQLITE_INDEX = (
     "CREATE VIRTUAL TABLE knowledge_fts USING fts5(title_terms, body_terms, content='knowledge_entries', "
-    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', detail=column)",
     "CREATE TRIGGER knowledge_entries_ai AFTER INSERT ON knowledge_entries BEGIN "
     "INSERT INTO knowledge_fts(rowid, title_terms, body_terms) VALUES (new.id, new.title_terms, new.body_terms); END",
     "CREATE TRIGGER knowledge_entries_ad AFTER DELETE ON knowledge_entries BEGIN "
