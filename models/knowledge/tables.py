@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
 from models.knowledge.rules import (
     DEFAULT_DIGEST_DAY,
     DEFAULT_HELPFUL_EMOJI,
@@ -32,7 +32,7 @@ class KnowledgeSettings(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     digest_day: Mapped[int] = mapped_column(Integer, default=DEFAULT_DIGEST_DAY)
-    helpful_emoji: Mapped[str] = mapped_column(String(64), default=DEFAULT_HELPFUL_EMOJI)
+    helpful_emoji: Mapped[str] = mapped_column(CleanString(64), default=DEFAULT_HELPFUL_EMOJI)
     question_tag_id: Mapped[int | None] = mapped_column(Snowflake)
     tutorial_tag_id: Mapped[int | None] = mapped_column(Snowflake)
     tip_tag_id: Mapped[int | None] = mapped_column(Snowflake)
@@ -50,8 +50,8 @@ class KnowledgeThread(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     channel_id: Mapped[int] = mapped_column(Snowflake)
     author_id: Mapped[int] = mapped_column(Snowflake)
-    title: Mapped[str] = mapped_column(String(TITLE_MAX))
-    tag_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str] = mapped_column(CleanString(TITLE_MAX))
+    tag_names: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)  # posted by Agora for a member with /share
     solved: Mapped[bool] = mapped_column(Boolean, default=False)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -82,18 +82,18 @@ class KnowledgeEntry(Base):
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
     author_id: Mapped[int] = mapped_column(Snowflake)
     saved_by: Mapped[int | None] = mapped_column(Snowflake)
-    kind: Mapped[str] = mapped_column(String(8))
-    title: Mapped[str] = mapped_column(String(TITLE_MAX))
-    content: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(LINK_MAX))
-    tag_keys: Mapped[str] = mapped_column(String(200), default="")  # "|question|tip|": filtered with LIKE
-    language: Mapped[str] = mapped_column(String(8), default="")
+    kind: Mapped[str] = mapped_column(CleanString(8))
+    title: Mapped[str] = mapped_column(CleanString(TITLE_MAX))
+    content: Mapped[str] = mapped_column(CleanText)
+    link: Mapped[str | None] = mapped_column(CleanString(LINK_MAX))
+    tag_keys: Mapped[str] = mapped_column(CleanString(200), default="")  # "|question|tip|": filtered with LIKE
+    language: Mapped[str] = mapped_column(CleanString(8), default="")
     solved: Mapped[bool] = mapped_column(Boolean, default=False)
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
     helpful: Mapped[int] = mapped_column(Integer, default=0)
     boost: Mapped[float] = mapped_column(Float, default=1.0)
-    title_terms: Mapped[str] = mapped_column(Text, default="")
-    body_terms: Mapped[str] = mapped_column(Text, default="")
+    title_terms: Mapped[str] = mapped_column(CleanText, default="")
+    body_terms: Mapped[str] = mapped_column(CleanText, default="")
     length: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -127,10 +127,10 @@ class KnowledgeSearch(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     member_id: Mapped[int] = mapped_column(Snowflake)
-    query: Mapped[str] = mapped_column(String(QUERY_MAX))
-    tag: Mapped[str | None] = mapped_column(String(40))
+    query: Mapped[str] = mapped_column(CleanString(QUERY_MAX))
+    tag: Mapped[str | None] = mapped_column(CleanString(40))
     author_id: Mapped[int | None] = mapped_column(Snowflake)
-    language: Mapped[str | None] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(CleanString(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
@@ -145,14 +145,14 @@ class KnowledgeResource(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    url: Mapped[str] = mapped_column(String(LINK_MAX))
-    url_key: Mapped[str] = mapped_column(String(LINK_MAX))
-    title: Mapped[str] = mapped_column(String(RESOURCE_TITLE_MAX))
-    topic: Mapped[str] = mapped_column(String(TOPIC_MAX))
-    topic_key: Mapped[str] = mapped_column(String(TOPIC_MAX))
-    level: Mapped[str] = mapped_column(String(16))
-    language: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(CleanString(LINK_MAX))
+    url_key: Mapped[str] = mapped_column(CleanString(LINK_MAX))
+    title: Mapped[str] = mapped_column(CleanString(RESOURCE_TITLE_MAX))
+    topic: Mapped[str] = mapped_column(CleanString(TOPIC_MAX))
+    topic_key: Mapped[str] = mapped_column(CleanString(TOPIC_MAX))
+    level: Mapped[str] = mapped_column(CleanString(16))
+    language: Mapped[str] = mapped_column(CleanString(8))
+    status: Mapped[str] = mapped_column(CleanString(16))
     suggested_by: Mapped[int] = mapped_column(Snowflake)
     decided_by: Mapped[int | None] = mapped_column(Snowflake)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -182,7 +182,7 @@ class KnowledgeResourceMark(Base):
     )
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(CleanString(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -192,7 +192,7 @@ class KnowledgeDigest(Base):
     __tablename__ = "knowledge_digests"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    week: Mapped[str] = mapped_column(String(10), primary_key=True)
+    week: Mapped[str] = mapped_column(CleanString(10), primary_key=True)
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
