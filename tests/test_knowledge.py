@@ -314,3 +314,15 @@ async def test_resources_upvotes_and_lists(db: Database) -> None:
         assert await resources.mine(session, GUILD, 8) == []
         listing = await resources.approved(session, GUILD, topic="sql", level=None, language=None, page=0)
         assert [r.title for r in listing.resources] == ["A"] and listing.total == 1
+
+
+async def test_a_word_in_most_posts_ranks_the_newest_candidates_on_both_databases(db: Database) -> None:
+    from models.knowledge.search import CANDIDATES
+
+    many = [draft(100 + n, f"python note {n}" + " python" * (n % 3)) for n in range(CANDIDATES + 50)]
+    async with db.transaction() as session:
+        await service.index_many(session, many)
+        found = await search(session, GUILD, parse_query("python"), Filters(), limit=3)
+    assert found.total == CANDIDATES
+    assert {entry.message_id for entry, _ in found.hits} <= {100 + n for n in range(50, CANDIDATES + 50)}
+    assert [entry.message_id for entry, _ in found.hits] == [648, 645, 642]
