@@ -27,7 +27,7 @@ def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str
 
 
 # Made by migrations' own SQL, not by the models: autogenerate must not propose to drop them.
-UNMAPPED_TABLES = ("knowledge_fts",)  # SQLite's full-text index (and its shadow tables)
+UNMAPPED_TABLES = ("knowledge_fts", "knowledge_totals")  # SQLite's full-text index; PostgreSQL's BM25 totals
 UNMAPPED_COLUMNS = {("knowledge_entries", "search")}  # PostgreSQL's generated tsvector
 
 

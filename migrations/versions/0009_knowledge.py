@@ -36,6 +36,29 @@ POSTGRESQL_INDEX = (
     "ALTER TABLE knowledge_entries ADD COLUMN search tsvector GENERATED ALWAYS AS "
     "(setweight(to_tsvector('simple', title_terms), 'A') || setweight(to_tsvector('simple', body_terms), 'B')) STORED",
     "CREATE INDEX ix_knowledge_entries_search ON knowledge_entries USING gin (search)",
+    # BM25 needs the number of entries and of their terms at every search; counting 100,000 rows each time would
+    # cost tens of milliseconds, so statement-level triggers keep the two totals (FTS5 keeps its own).
+    "CREATE TABLE knowledge_totals (id integer PRIMARY KEY, entries bigint NOT NULL, tokens bigint NOT NULL)",
+    "INSERT INTO knowledge_totals VALUES (1, 0, 0)",
+    """CREATE FUNCTION knowledge_totals_added() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        UPDATE knowledge_totals SET entries = entries + (SELECT count(*) FROM added),
+            tokens = tokens + (SELECT coalesce(sum(length), 0) FROM added) WHERE id = 1;
+        RETURN NULL; END $$""",
+    """CREATE FUNCTION knowledge_totals_removed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        UPDATE knowledge_totals SET entries = entries - (SELECT count(*) FROM removed),
+            tokens = tokens - (SELECT coalesce(sum(length), 0) FROM removed) WHERE id = 1;
+        RETURN NULL; END $$""",
+    """CREATE FUNCTION knowledge_totals_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        UPDATE knowledge_totals SET tokens = tokens + (SELECT coalesce(sum(length), 0) FROM added)
+            - (SELECT coalesce(sum(length), 0) FROM removed) WHERE id = 1;
+        RETURN NULL; END $$""",
+    "CREATE TRIGGER knowledge_entries_added AFTER INSERT ON knowledge_entries REFERENCING NEW TABLE AS added "
+    "FOR EACH STATEMENT EXECUTE FUNCTION knowledge_totals_added()",
+    "CREATE TRIGGER knowledge_entries_removed AFTER DELETE ON knowledge_entries REFERENCING OLD TABLE AS removed "
+    "FOR EACH STATEMENT EXECUTE FUNCTION knowledge_totals_removed()",
+    "CREATE TRIGGER knowledge_entries_changed AFTER UPDATE ON knowledge_entries "
+    "REFERENCING OLD TABLE AS removed NEW TABLE AS added "
+    "FOR EACH STATEMENT EXECUTE FUNCTION knowledge_totals_changed()",
 )
 
 
@@ -202,6 +225,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TABLE IF EXISTS knowledge_totals")
+        for function in ("knowledge_totals_added", "knowledge_totals_removed", "knowledge_totals_changed"):
+            op.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("knowledge_entries_ai", "knowledge_entries_ad", "knowledge_entries_au"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")

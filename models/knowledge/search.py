@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, Text, TextClause, bindparam, func, select, text
+from sqlalchemy import Float, Integer, Text, TextClause, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,9 +128,7 @@ async def _postgresql(
     session: AsyncSession, query: Query, every_word: bool, where: str
 ) -> tuple[TextClause, dict[str, object]]:
     """FTS5's BM25 in SQL: statistics over the whole index, weighted hits per term from the tsvector's weights."""
-    rows, tokens = (
-        await session.execute(select(func.count(), func.coalesce(func.sum(KnowledgeEntry.length), 0)))
-    ).one()
+    rows, tokens = (await session.execute(text("SELECT entries, tokens FROM knowledge_totals WHERE id = 1"))).one()
     terms = list(query.terms)
     counted = await session.execute(
         text(
