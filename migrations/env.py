@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.types import TypeDecorator
 
-import models.registry  # noqa: F401  (imports every table so autogenerate sees them)
+import models.registry  # imports every table so autogenerate sees them
 from models.base import Base
 
 target_metadata = Base.metadata
@@ -26,20 +26,6 @@ def render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str
     return False
 
 
-# Made by migrations' own SQL, not by the models: autogenerate must not propose to drop them.
-UNMAPPED_TABLES = ("knowledge_fts", "knowledge_totals")  # SQLite's full-text index; PostgreSQL's BM25 totals
-UNMAPPED_COLUMNS = {("knowledge_entries", "search")}  # PostgreSQL's generated tsvector
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    if type_ == "table" and reflected and name and name.startswith(UNMAPPED_TABLES):
-        return False
-    table = getattr(getattr(obj, "table", None), "name", None)
-    if type_ == "column" and reflected and (table, name) in UNMAPPED_COLUMNS:
-        return False
-    return not (type_ == "index" and reflected and name == "ix_knowledge_entries_search")
-
-
 def run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -47,7 +33,7 @@ def run_on(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
-        include_object=include_object,
+        include_object=models.registry.include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

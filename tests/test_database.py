@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, select, text
 
-import models.registry  # noqa: F401  (every table, as Alembic sees them)
+import models.registry  # every table, as Alembic sees them, and what only migrations make
 from bot.database import Database, on_commit
 from models.base import Base
 from models.guild_settings import GuildSettings
@@ -22,7 +22,8 @@ async def test_migrations_upgrade_from_empty_and_match_the_models(database_url: 
     assert await database.pending_migrations() == []
 
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_object": models.registry.include_object}
+        context = MigrationContext.configure(connection, opts=options)
         return list(compare_metadata(context, Base.metadata))
 
     async with database.engine.connect() as connection:
