@@ -52,7 +52,15 @@ DEFAULT_TOKEN = "emulator.bot.token"
 
 def _routes() -> RouteTable:
     table = RouteTable()
-    for module in (routes_app, routes_guilds, routes_messages, routes_interactions, routes_threads, routes_manage, routes_pins):
+    for module in (
+        routes_app,
+        routes_guilds,
+        routes_messages,
+        routes_interactions,
+        routes_threads,
+        routes_manage,
+        routes_pins,
+    ):
         table.routes.extend(module.routes.routes)
     return table
 
