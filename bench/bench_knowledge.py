@@ -2,7 +2,7 @@
 
 Posts are generated in French and English: 40 topic words per language (each in 1-5% of the posts), a few words in a
 third of them, stopwords, and made-up rare words with a Zipf-like spread; they are indexed through the real use case
-(`service.index_many`: stems, folding, the FTS5 triggers or PostgreSQL's generated tsvector). Searches then run
+(`index.index_many`: stems, folding, the FTS5 triggers or PostgreSQL's generated tsvector). Searches then run
 through `search.search` (BM25 times the ranking signals, one page of five with the count), over a fixed mix of
 selective and common queries, one and two words; the anchor is the same queries as `LIKE '%word%'` on the entries'
 text (the scan a search box without an index would do), measured in the same run. Printed: posts/s, p50/p95/p99 per
@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.database import Database
-from models.knowledge import service
+from models.knowledge import index
 from models.knowledge.rules import Kind
 from models.knowledge.search import Filters, search
 from models.knowledge.tables import KnowledgeEntry
@@ -178,7 +178,7 @@ def rare_words(count: int, seed: int) -> list[str]:
 RARE = rare_words(20_000, 7)
 
 
-def post(draw: random.Random, number: int) -> service.Draft:
+def post(draw: random.Random, number: int) -> index.Draft:
     french = draw.random() < 0.5
     common, filler = (COMMON_FR, FILLER_FR) if french else (COMMON_EN, FILLER_EN)
     words = [draw.choice(common) for _ in range(2)] + [draw.choice(EVERYWHERE)]
@@ -190,7 +190,7 @@ def post(draw: random.Random, number: int) -> service.Draft:
             words.append(RARE[min(len(RARE) - 1, int(draw.paretovariate(1.1)) - 1 + draw.randrange(400) * 50)])
     draw.shuffle(words)
     title = " ".join(draw.choice(common) for _ in range(2)).capitalize() + f" {draw.choice(RARE)}"
-    return service.Draft(
+    return index.Draft(
         guild_id=GUILD,
         channel_id=10,
         message_id=1_000_000 + number,
@@ -209,15 +209,15 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def index(db: Database, count: int) -> float:
-    """Posts per second through `service.index_many` (generating them is not timed)."""
+async def indexing_rate(db: Database, count: int) -> float:
+    """Posts per second through `index.index_many` (generating them is not timed)."""
     draw = random.Random(1)
     spent = 0.0
     for first in range(0, count, BATCH):
         drafts = [post(draw, number) for number in range(first, min(count, first + BATCH))]
         started = time.perf_counter()
         async with db.transaction() as session:
-            await service.index_many(session, drafts)
+            await index.index_many(session, drafts)
         spent += time.perf_counter() - started
     return count / spent
 
@@ -266,7 +266,7 @@ async def time_like(db: Database, typed: list[str]) -> list[float]:
 async def measure(url: str, count: int) -> None:
     db = Database(url)
     await db.migrate()
-    rate = await index(db, count)
+    rate = await indexing_rate(db, count)
     async with db.transaction() as session:
         stored = await session.scalar(select(func.count()).select_from(KnowledgeEntry))
     if db.dialect == "postgresql":

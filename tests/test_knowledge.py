@@ -10,7 +10,7 @@ import pytest
 
 from bot.database import Database
 from models.errors import StrangerError
-from models.knowledge import resources, rules, service
+from models.knowledge import index, resources, rules, service
 from models.knowledge.rules import Kind, Level, Mark
 from models.knowledge.search import Filters, search
 from models.knowledge.text import detect_language, fold, joined, parse_query, snippet, terms, variants
@@ -142,8 +142,8 @@ def test_pages_are_clamped_to_what_exists() -> None:
 
 def draft(
     message: int, content: str, *, title: str = "", kind: Kind = Kind.SAVED, author: int = 7, **more: object
-) -> service.Draft:
-    return service.Draft(GUILD, 10, message, author, content, NOW, kind, title=title, **more)  # type: ignore[arg-type]
+) -> index.Draft:
+    return index.Draft(GUILD, 10, message, author, content, NOW, kind, title=title, **more)  # type: ignore[arg-type]
 
 
 CORPUS = [
@@ -157,10 +157,10 @@ CORPUS = [
 ]
 
 
-async def indexed(db: Database, drafts: list[service.Draft] = CORPUS) -> None:
+async def indexed(db: Database, drafts: list[index.Draft] = CORPUS) -> None:
     async with db.transaction() as session:
         for one in drafts:
-            await service.index_message(session, one)
+            await index.index_message(session, one)
 
 
 async def ranked(db: Database, typed: str, filters: Filters | None = None, **paging: int) -> list[int]:
@@ -190,12 +190,12 @@ async def test_solved_accepted_and_helpful_entries_rank_higher(db: Database) -> 
     same = "How to profile slow Python code with cProfile."
     await indexed(db, [draft(1, same), draft(2, same, helpful=3), draft(3, same, thread_id=99)])
     async with db.transaction() as session:
-        await service.record_thread(
+        await index.record_thread(
             session, GUILD, 99, channel_id=10, author_id=7, title="Profiling", tag_names=[], created_at=NOW
         )
-        thread = await service.get_thread(session, 99)
+        thread = await index.get_thread(session, 99)
         assert thread is not None
-        await service.mark_answer(session, thread, 3, now=NOW)
+        await index.mark_answer(session, thread, 3, now=NOW)
     assert await ranked(db, "profile python") == [3, 2, 1]
 
 
@@ -224,11 +224,11 @@ async def test_pages_follow_each_other(db: Database) -> None:
 async def test_an_edit_reindexes_and_keeps_what_the_message_earned(db: Database) -> None:
     await indexed(db, [draft(1, "Use pytest fixtures.", helpful=2)])
     async with db.transaction() as session:
-        entry = await service.index_message(session, draft(1, "Use unittest mocks."))
+        entry = await index.index_message(session, draft(1, "Use unittest mocks."))
         assert entry is not None and entry.helpful == 2
     assert await ranked(db, "fixture") == [] and await ranked(db, "mocks") == [1]
     async with db.transaction() as session:
-        assert await service.index_message(session, draft(1, "   ")) is None
+        assert await index.index_message(session, draft(1, "   ")) is None
     assert await ranked(db, "mocks") == []
 
 
@@ -245,7 +245,7 @@ async def test_saving_refuses_duplicates_withdrawn_and_opted_out_messages(db: Da
         await service.opt_out(session, GUILD, 8, now=NOW)
         with pytest.raises(rules.AuthorOptedOutError):
             await service.save_message(session, draft(2, "Other tip", author=8, saved_by=9))
-        assert await service.index_many(session, [draft(3, "x", author=8), draft(4, "y")]) == 1
+        assert await index.index_many(session, [draft(3, "x", author=8), draft(4, "y")]) == 1
 
 
 async def test_a_member_is_exported_and_forgotten(db: Database) -> None:
@@ -321,7 +321,7 @@ async def test_a_word_in_most_posts_ranks_the_newest_candidates_on_both_database
 
     many = [draft(100 + n, f"python note {n}" + " python" * (n % 3)) for n in range(CANDIDATES + 50)]
     async with db.transaction() as session:
-        await service.index_many(session, many)
+        await index.index_many(session, many)
         found = await search(session, GUILD, parse_query("python"), Filters(), limit=3)
     assert found.total == CANDIDATES
     assert {entry.message_id for entry, _ in found.hits} <= {100 + n for n in range(50, CANDIDATES + 50)}

@@ -12,7 +12,7 @@ import io
 from sqlalchemy import select
 
 from models.base import utcnow
-from models.knowledge import service
+from models.knowledge import index, service
 from models.knowledge.rules import Kind
 from models.knowledge.tables import KnowledgeEntry, KnowledgeThread
 from tests.conftest import AgoraHarness
@@ -269,11 +269,11 @@ async def test_results_come_in_pages_with_buttons(discord: Emulator, agora: Agor
     bob, carol = await discord.member("bob"), await discord.member("carol")
     now = utcnow()
     drafts = [
-        service.Draft(discord.guild.id, 1, 1000 + n, bob.id, f"Recipe {n} about sourdough bread", now, Kind.SAVED)
+        index.Draft(discord.guild.id, 1, 1000 + n, bob.id, f"Recipe {n} about sourdough bread", now, Kind.SAVED)
         for n in range(12)
     ]
     async with agora.bot.db.transaction() as session:
-        await service.index_many(session, drafts)
+        await index.index_many(session, drafts)
     first = await slash(bob, "kb search", query="sourdough")
     assert footer(first) == "Page 1/3 · 12 results"
     message = first.original

@@ -14,7 +14,7 @@ from bot.capability import Capability
 from bot.checks import channel_problems
 from models.errors import ChannelNotUsableError
 from models.guild_settings import GuildContext
-from models.knowledge import rules, service
+from models.knowledge import index, rules, service
 from models.knowledge.rules import Kind, Tag
 from models.knowledge.tables import KnowledgeSettings
 
@@ -78,14 +78,14 @@ def draft_of(
     tags: Sequence[str] = (),
     link: str | None = None,
     content: str | None = None,
-) -> service.Draft:
+) -> index.Draft:
     """What to index of a message (the text of its embeds too, for posts Agora made with /share)."""
     text = message.content if content is None else content
     if content is None:
         for embed in message.embeds:
             text = "\n".join(part for part in (text, embed.description or "") if part)
     created: datetime = message.created_at
-    return service.Draft(
+    return index.Draft(
         guild_id=message.guild.id if message.guild else 0,
         channel_id=message.channel.id,
         message_id=message.id,
@@ -130,10 +130,10 @@ class KnowledgeBase(Capability):
     def match_tags(forum: discord.ForumChannel, settings: KnowledgeSettings) -> dict[Tag, discord.ForumTag | None]:
         chosen = service.tag_ids(settings)
         by_id = {tag.id: tag for tag in forum.available_tags}
-        by_name = {service.tag_key(tag.name): tag for tag in forum.available_tags}
+        by_name = {index.tag_key(tag.name): tag for tag in forum.available_tags}
         found: dict[Tag, discord.ForumTag | None] = {}
         for tag in Tag:
-            names = [service.tag_key(names[tag]) for names in rules.DEFAULT_TAG_NAMES.values()]
+            names = [index.tag_key(names[tag]) for names in rules.DEFAULT_TAG_NAMES.values()]
             found[tag] = by_id.get(chosen[tag] or 0) or next((by_name[n] for n in names if n in by_name), None)
         return found
 

@@ -21,7 +21,7 @@ from cogs.knowledge.sharing import KnowledgeSharing
 from models.base import utcnow
 from models.errors import NoLongerAvailableError, UserError
 from models.export import to_csv
-from models.knowledge import rules, service
+from models.knowledge import index, rules, service
 from models.knowledge.rules import Tag
 from models.knowledge.search import Filters
 from models.localized import LANGUAGE_NAMES
@@ -65,7 +65,7 @@ class KnowledgeCommands(KnowledgeSharing):
     ) -> None:
         guild = guild_of(interaction)
         filters = Filters(
-            tag=service.tag_key(tag) or None if tag else None,
+            tag=index.tag_key(tag) or None if tag else None,
             author_id=author.id if author else None,
             language=language.value if language else None,
         )
@@ -100,8 +100,8 @@ class KnowledgeCommands(KnowledgeSharing):
             names = [tag.name for tag in channel.available_tags]
         else:
             names = [i18n.t(context.language, f"knowledge.tag.{tag.value}") for tag in Tag]
-        typed = service.tag_key(current)
-        return [app_commands.Choice(name=n, value=n) for n in names if service.tag_key(n).startswith(typed)][:25]
+        typed = index.tag_key(current)
+        return [app_commands.Choice(name=n, value=n) for n in names if index.tag_key(n).startswith(typed)][:25]
 
     async def show_page(self, interaction: Interaction, search_id: int, wanted: int) -> None:
         async with self.bot.db.transaction() as session:
@@ -212,12 +212,12 @@ class KnowledgeCommands(KnowledgeSharing):
             await send_ephemeral(interaction, i18n.t(language, "knowledge.tags.text_channel"))
             return
         wanted = {Tag.QUESTION: question, Tag.TUTORIAL: tutorial, Tag.TIP: tip, Tag.SOLVED: solved}
-        by_name = {service.tag_key(tag.name): tag for tag in channel.available_tags}
+        by_name = {index.tag_key(tag.name): tag for tag in channel.available_tags}
         async with self.bot.db.transaction() as session:
             for kind, name in wanted.items():
                 if name is None:
                     continue
-                found = by_name.get(service.tag_key(name))
+                found = by_name.get(index.tag_key(name))
                 if found is None:
                     raise UnknownTagError(tag=name[:40], forum=channel.mention)
                 await service.set_tag(session, guild.id, kind, found.id, now=utcnow())
@@ -245,8 +245,8 @@ class KnowledgeCommands(KnowledgeSharing):
         channel = guild.get_channel(context.settings.knowledge_forum_id or 0)
         if not isinstance(channel, discord.ForumChannel):
             return []
-        typed = service.tag_key(current)
-        names = [tag.name for tag in channel.available_tags if service.tag_key(tag.name).startswith(typed)]
+        typed = index.tag_key(current)
+        names = [tag.name for tag in channel.available_tags if index.tag_key(tag.name).startswith(typed)]
         return [app_commands.Choice(name=name, value=name) for name in names][:25]
 
 

@@ -15,7 +15,7 @@ from cogs.knowledge.render import digest_embed
 from cogs.knowledge.resources import ResourceCommands
 from models.base import utcnow
 from models.guild_settings import ChannelPurpose
-from models.knowledge import rules, service
+from models.knowledge import digest, index, rules, service
 from models.knowledge.rules import Kind, Tag
 from models.scheduling import DueJob
 
@@ -44,16 +44,16 @@ class KnowledgeEvents(ResourceCommands):
             if thread is None:
                 return False
             emoji = (await service.knowledge_settings(session, guild.id)).helpful_emoji
-            if await service.get_thread(session, thread.id) is None:
+            if await index.get_thread(session, thread.id) is None:
                 await self.remember_thread(session, thread, author_id=thread.owner_id or message.author.id)
             kind = Kind.POST if message.id == thread.id else Kind.REPLY
-            await service.index_message(
+            await index.index_message(
                 session, draft_of(message, thread, kind=kind, helpful=helpful_count(message, emoji))
             )
         return True
 
     async def remember_thread(self, session: object, thread: discord.Thread, *, author_id: int) -> None:
-        await service.record_thread(
+        await index.record_thread(
             session,  # type: ignore[arg-type]
             thread.guild.id,
             thread.id,
@@ -73,23 +73,23 @@ class KnowledgeEvents(ResourceCommands):
         if isinstance(message.channel, discord.Thread) and await self.index_live(message):
             return
         async with self.bot.db.transaction() as session:
-            entry = await service.get_entry(session, payload.guild_id, message.id)
+            entry = await index.get_entry(session, payload.guild_id, message.id)
             if entry is not None:
                 thread = message.channel if isinstance(message.channel, discord.Thread) else None
-                draft = draft_of(message, thread, kind=Kind(entry.kind), title=service.first_line(message.content))
-                await service.index_message(session, draft)
+                draft = draft_of(message, thread, kind=Kind(entry.kind), title=index.first_line(message.content))
+                await index.index_message(session, draft)
 
     @listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if payload.guild_id is not None:
             async with self.bot.db.transaction() as session:
-                await service.unindex_message(session, payload.guild_id, payload.message_id)
+                await index.unindex_message(session, payload.guild_id, payload.message_id)
 
     @listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
         if payload.guild_id is not None:
             async with self.bot.db.transaction() as session:
-                await service.unindex_messages(session, payload.guild_id, sorted(payload.message_ids))
+                await index.unindex_messages(session, payload.guild_id, sorted(payload.message_ids))
 
     @listener()
     async def on_thread_create(self, thread: discord.Thread) -> None:
@@ -111,7 +111,7 @@ class KnowledgeEvents(ResourceCommands):
             author = starter.author.id if starter is not None else thread.owner_id or 0
             await self.remember_thread(session, thread, author_id=author)
             if starter is not None and not starter.author.bot:
-                await service.index_message(session, draft_of(starter, thread, kind=Kind.POST))
+                await index.index_message(session, draft_of(starter, thread, kind=Kind.POST))
 
     @listener()
     async def on_raw_thread_update(self, payload: discord.RawThreadUpdateEvent) -> None:
@@ -121,7 +121,7 @@ class KnowledgeEvents(ResourceCommands):
         if not isinstance(thread, discord.Thread):
             return
         async with self.bot.db.transaction() as session:
-            row = await service.get_thread(session, thread.id)
+            row = await index.get_thread(session, thread.id)
             if row is None:
                 return
             solved = None
@@ -129,7 +129,7 @@ class KnowledgeEvents(ResourceCommands):
                 settings = await service.knowledge_settings(session, thread.guild.id)
                 mark = self.match_tags(thread.parent, settings)[Tag.SOLVED]
                 solved = mark is not None and mark in thread.applied_tags
-            await service.record_thread(
+            await index.record_thread(
                 session,
                 thread.guild.id,
                 thread.id,
@@ -144,7 +144,7 @@ class KnowledgeEvents(ResourceCommands):
     @listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
         async with self.bot.db.transaction() as session:
-            await service.forget_thread(session, payload.guild_id, payload.thread_id)
+            await index.forget_thread(session, payload.guild_id, payload.thread_id)
 
     @listener()
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
@@ -161,7 +161,7 @@ class KnowledgeEvents(ResourceCommands):
         async with self.bot.db.transaction() as session:
             settings = await service.knowledge_settings(session, payload.guild_id)
             if str(payload.emoji) == settings.helpful_emoji:
-                await service.count_helpful(session, payload.guild_id, payload.message_id, delta)
+                await index.count_helpful(session, payload.guild_id, payload.message_id, delta)
 
     @listener("on_agora_channel_set")
     async def prepare_channel(
@@ -197,21 +197,21 @@ class KnowledgeEvents(ResourceCommands):
             if not (await service.knowledge_settings(session, guild.id)).digest_enabled:
                 return
             week = rules.digest_week(due.due_at, context.zone)
-            if await service.claim_digest(session, guild.id, week, now=utcnow()) is None:
+            if await digest.claim_digest(session, guild.id, week, now=utcnow()) is None:
                 return
-            digest = await service.digest_content(session, guild.id, until=max(due.due_at, utcnow()))
+            week_digest = await digest.digest_content(session, guild.id, until=max(due.due_at, utcnow()))
         channel = postable(guild, context.settings.announcements_channel_id)
-        if digest.empty or channel is None:
-            if channel is None and not digest.empty:
+        if week_digest.empty or channel is None:
+            if channel is None and not week_digest.empty:
                 await notify_hosts(guild, context, "knowledge.digest.no_channel")
             async with self.bot.db.transaction() as session:
-                await service.record_digest(session, guild.id, week, 0, 0)
+                await digest.record_digest(session, guild.id, week, 0, 0)
             return
-        message = await post(channel, embed=digest_embed(digest, context.language, guild.id), nonce=due.nonce)
+        message = await post(channel, embed=digest_embed(week_digest, context.language, guild.id), nonce=due.nonce)
         if message is None:
             raise RuntimeError(f"the digest of guild {guild.id} could not be posted; retried")
         async with self.bot.db.transaction() as session:
-            await service.record_digest(session, guild.id, week, channel.id, message.id)
+            await digest.record_digest(session, guild.id, week, channel.id, message.id)
 
     async def catch_up(self) -> None:
         """Every server gets its weekly digest job; replies written in open knowledge threads while Agora was
@@ -229,7 +229,7 @@ class KnowledgeEvents(ResourceCommands):
         threads = [t for t in guild.threads if knowledge_thread(t, context) is not None][:CATCH_UP_THREADS]
         for thread in threads:
             async with self.bot.db.transaction() as session:
-                last = await service.last_indexed(session, guild.id, thread.id)
+                last = await index.last_indexed(session, guild.id, thread.id)
             after = discord.Object(last) if last else None
             try:
                 async for message in thread.history(limit=CATCH_UP_MESSAGES, after=after, oldest_first=True):

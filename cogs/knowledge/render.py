@@ -12,8 +12,8 @@ import discord
 from bot import i18n
 from cogs.knowledge.base import jump
 from models.knowledge import rules
+from models.knowledge.digest import Digest
 from models.knowledge.search import Found
-from models.knowledge.service import Digest
 from models.knowledge.tables import KnowledgeEntry, KnowledgeResource, KnowledgeSearch
 from models.knowledge.text import Piece, parse_query, snippet
 

@@ -29,7 +29,7 @@ from cogs.knowledge.components import AnswerSelect, SolveButton, WithdrawButton
 from cogs.knowledge.render import answer_notice, escape, post_embed
 from models.base import utcnow
 from models.errors import NoLongerAvailableError, UserError
-from models.knowledge import rules, service
+from models.knowledge import index, rules, service
 from models.knowledge.rules import Kind, Tag
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class KnowledgeSharing(KnowledgeBase):
             thread = await message.create_thread(name=title)
         await message.edit(view=discord.ui.View(timeout=None).add_item(self.solve_button(thread.id, context.language)))
         async with self.bot.db.transaction() as session:
-            await service.record_thread(
+            await index.record_thread(
                 session,
                 guild,
                 thread.id,
@@ -140,7 +140,7 @@ class KnowledgeSharing(KnowledgeBase):
                 created_at=message.created_at,
                 shared=True,
             )
-            await service.index_message(
+            await index.index_message(
                 session,
                 draft_of(message, thread, kind=Kind.POST, author_id=interaction.user.id, content=content, link=link),
             )
@@ -174,7 +174,7 @@ class KnowledgeSharing(KnowledgeBase):
                 kind=Kind.SAVED,
                 saved_by=interaction.user.id,
                 helpful=helpful_count(message, emoji),
-                title=service.first_line(message.content),
+                title=index.first_line(message.content),
                 content=message.content,
             )
             entry = await service.save_message(session, draft)
@@ -230,7 +230,7 @@ class KnowledgeSharing(KnowledgeBase):
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             row = await self.allowed_thread(session, interaction, thread_id)
-            replies = await service.thread_replies(session, guild.id, row.thread_id)
+            replies = await index.thread_replies(session, guild.id, row.thread_id)
         if not replies:
             await self.solve(interaction, thread_id, None, None)
             return
@@ -248,15 +248,15 @@ class KnowledgeSharing(KnowledgeBase):
 
     async def mark_answer(self, interaction: Interaction, thread_id: int, message_id: int | None) -> None:
         async with self.bot.db.transaction() as session:
-            entry = await service.get_entry(session, interaction.guild_id or 0, message_id) if message_id else None
+            entry = await index.get_entry(session, interaction.guild_id or 0, message_id) if message_id else None
         await self.solve(interaction, thread_id, message_id, entry.author_id if entry else None)
 
     async def allowed_thread(self, session: Any, interaction: Interaction, thread_id: int) -> Any:
         """The knowledge thread, when the member asked it or is a host."""
         thread = interaction.guild.get_thread(thread_id) if interaction.guild else None
-        row = await service.get_thread(session, thread_id)
+        row = await index.get_thread(session, thread_id)
         if row is None and thread is not None:
-            row = await service.record_thread(
+            row = await index.record_thread(
                 session,
                 thread.guild.id,
                 thread.id,
@@ -282,7 +282,7 @@ class KnowledgeSharing(KnowledgeBase):
             context = await self.bot.context(session, guild.id, interaction)
             settings = await service.knowledge_settings(session, guild.id)
             row = await self.allowed_thread(session, interaction, thread_id)
-            await service.mark_answer(session, row, answer_id, now=utcnow())
+            await index.mark_answer(session, row, answer_id, now=utcnow())
             notice_id = row.notice_message_id
         if not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -295,7 +295,7 @@ class KnowledgeSharing(KnowledgeBase):
             posted = await self.post_notice(thread, text, notice_id)
             if posted is not None and posted != notice_id:
                 async with self.bot.db.transaction() as session:
-                    await service.set_notice(session, thread_id, posted)
+                    await index.set_notice(session, thread_id, posted)
         key = "knowledge.answer.done" if answer_id else "knowledge.answer.solved"
         await send_ephemeral(interaction, "\n".join([i18n.t(context.reply_language, key), *notes]))
 
