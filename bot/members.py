@@ -3,7 +3,7 @@ member at start: a large server would cost memory for nothing)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -25,6 +25,21 @@ async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | No
         return await guild.fetch_member(user_id)
     except discord.NotFound:
         return None
+
+
+class HeldRoles(Container[int]):
+    """The roles a member holds, asked one at a time: cheaper than listing them all, on every reaction of a burst."""
+
+    def __init__(self, member: discord.Member) -> None:
+        self.member = member
+
+    def __contains__(self, role_id: object) -> bool:
+        return isinstance(role_id, int) and self.member.get_role(role_id) is not None
+
+
+def held_roles(person: discord.Member | discord.User | None) -> HeldRoles | None:
+    """The roles of a member; None for someone who is not, or no longer, in the server (a user, or nobody)."""
+    return HeldRoles(person) if isinstance(person, discord.Member) else None
 
 
 async def member_of(

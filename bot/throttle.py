@@ -1,0 +1,90 @@
+"""Live edits of a message that follows changing data (a poll's counts, a leaderboard), within Discord's rate limits.
+
+Discord allows about 5 edits per 5 seconds in a channel: a message redrawn on every change would soon be held back by
+rate limits, and members would read stale counts. `LiveEdits` redraws each key at most once per interval and always
+ends with a redraw after the last change, so the message settles on the latest state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)
+
+
+class LiveEdits(Generic[K]):
+    """Redraw each key at most once per `interval` seconds, always ending with the latest state (a trailing edit)."""
+
+    def __init__(self, interval: float, redraw: Callable[[K], Awaitable[None]], *, name: str = "live-edit") -> None:
+        self.interval = interval
+        self.redraw = redraw
+        self.name = name
+        self._last: dict[K, float] = {}
+        self._dirty: set[K] = set()
+        self._tasks: dict[K, asyncio.Task[None]] = {}  # key → its redraws, waiting or running
+        self._running: set[asyncio.Task[None]] = set()  # every task not finished yet, cancelled ones included
+        self._drawing: set[K] = set()
+        self._closed = False
+
+    def touch(self, key: K) -> None:
+        """The data behind `key` changed: redraw now if the last redraw is old enough, else once the interval ends."""
+        if self._closed:
+            return
+        if key in self._tasks:
+            self._dirty.add(key)
+            return
+        task = asyncio.get_running_loop().create_task(self._run(key), name=f"{self.name}-{key}")
+        self._tasks[key] = task
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    def cancel(self, key: K) -> None:
+        """Stop redrawing `key` (e.g. its message is final); a redraw may cancel its own key."""
+        task = self._tasks.pop(key, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        self._dirty.discard(key)
+        self._last.pop(key, None)
+
+    def busy(self) -> bool:
+        return bool(self._running - {asyncio.current_task()})
+
+    async def idle(self) -> None:
+        """Return once no redraw is due or running (trailing edits included)."""
+        while running := self._running - {asyncio.current_task()}:
+            await asyncio.wait(running)
+
+    async def close(self) -> None:
+        """Drop the redraws that wait; let one already running finish (it may be inside a database transaction)."""
+        self._closed = True
+        tasks = list(self._tasks.values())
+        for key in [key for key in self._tasks if key not in self._drawing]:
+            self.cancel(key)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, key: K) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                wait = self._last.get(key, -self.interval) + self.interval - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._dirty.discard(key)
+                self._drawing.add(key)
+                try:
+                    await self.redraw(key)
+                except Exception:
+                    log.exception("live edit %s-%s failed", self.name, key)
+                finally:
+                    self._drawing.discard(key)
+                self._last[key] = loop.time()
+                if key not in self._dirty or self._closed:
+                    return
+        finally:
+            if self._tasks.get(key) is asyncio.current_task():
+                del self._tasks[key]
