@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.database import Database
-from bot.errors import UserError
+from cogs.polls.render import discord_time, poll_embed, results_embed
 from models import scheduling
+from models.errors import UserError
+from models.export import to_csv
 from models.polls import rules, service
 from models.polls.chart import ChartText, render_chart
 from models.polls.rules import Action, PollRules, Verdict, VoteOp, decide
@@ -116,7 +118,7 @@ def test_bad_closing_dates() -> None:
         rules.parse_closing("next tuesday", now=NOW, zone=PARIS)
     with pytest.raises(rules.ClosingInPastError) as raised:
         rules.parse_closing("2026-11-01 10:00", now=NOW, zone=PARIS)
-    assert raised.value.params == {"when": "<t:1793523600:F>"}
+    assert raised.value.params == {"when": datetime(2026, 11, 1, 9, 0, tzinfo=UTC)}  # plain values: the cog formats
     with pytest.raises(rules.ClosingInPastError):
         rules.parse_closing("0m", now=NOW, zone=PARIS)
     with pytest.raises(rules.ClosingTooFarError):
@@ -134,7 +136,9 @@ def test_a_duration_longer_than_time_itself_is_too_far_not_a_crash(text: str) ->
 def test_dates_at_the_ends_of_the_calendar_are_past_or_too_far(zone: str) -> None:
     with pytest.raises(rules.ClosingInPastError) as raised:
         rules.parse_closing("0001-01-01 00:00", now=NOW, zone=ZoneInfo(zone))
-    assert str(raised.value.params["when"]).startswith("<t:-62135")
+    when = raised.value.params["when"]
+    assert when == datetime(1, 1, 1, tzinfo=ZoneInfo(zone))  # the moment typed, a plain value …
+    assert discord_time(when).startswith("<t:-62135")  # … that the cog shows as a Discord timestamp
     with pytest.raises(rules.ClosingInPastError):
         rules.parse_closing("01/01/0001", now=NOW, zone=ZoneInfo(zone))
     with pytest.raises(rules.ClosingTooFarError):
@@ -255,6 +259,54 @@ def test_ballot_ids_are_stable_per_poll_and_differ_between_polls() -> None:
     assert 0 < rules.ballot_id(b"k" * 32, 42) < 2**63
 
 
+def test_who_may_vote() -> None:
+    assert rules.may_vote(None, set())
+    assert rules.may_vote(5, {4, 5}) and not rules.may_vote(5, {4})
+    assert not rules.may_vote(None, None)  # no longer in the server
+    assert not rules.may_vote(None, set(), is_bot=True)
+
+
+def test_the_catch_up_checks_the_rights_of_new_voters_only() -> None:
+    present, stored = {(1, 10), (2, 10), (2, 11), (3, 12)}, {(1, 11), (4, 10)}
+    assert rules.newcomers(present, stored) == [2, 3]
+
+
+def button_ref(**fields: object) -> service.PollRef:
+    defaults: dict[str, object] = {
+        "poll_id": 1, "guild_id": GUILD, "channel_id": 2, "message_id": 3, "anonymous": True, "role_id": None,
+        "is_open": True, "salt": b"k" * 32,
+    }  # fmt: skip
+    return service.PollRef(**{**defaults, **fields})  # type: ignore[arg-type]
+
+
+def test_a_click_casts_a_toggle_under_the_ballot_id_or_says_why_not() -> None:
+    def click(ref: service.PollRef | None, roles: set[int] | None = None) -> VoteOp:
+        return service.prepare_button_vote(ref, guild_id=GUILD, member_id=42, member_roles=roles or set(), option_id=7)
+
+    assert click(button_ref()) == VoteOp(1, rules.ballot_id(b"k" * 32, 42), 7, Action.TOGGLE)
+    assert click(button_ref(role_id=5), {5}).action is Action.TOGGLE
+    with pytest.raises(rules.PollNotFoundError):
+        click(None)
+    with pytest.raises(rules.PollNotFoundError):
+        click(button_ref(guild_id=GUILD + 1))
+    for closed in (button_ref(is_open=False, salt=None), button_ref(salt=None)):
+        with pytest.raises(rules.PollClosedError):
+            click(closed)
+    with pytest.raises(rules.VoteNotAllowedError) as refused:
+        click(button_ref(role_id=5), {4})
+    assert refused.value.params == {"role_id": 5}  # a plain id: the cog shows it as a mention
+
+
+def test_a_refused_click_says_why() -> None:
+    rules.check_vote_outcome(rules.Outcome(Verdict.COUNTED, frozenset({1})), max_choices=None)
+    rules.check_vote_outcome(rules.Outcome(Verdict.WITHDRAWN, frozenset()), max_choices=None)
+    with pytest.raises(rules.PollClosedError):
+        rules.check_vote_outcome(rules.Outcome(Verdict.CLOSED, frozenset()), max_choices=None)
+    with pytest.raises(rules.MaxChoicesReachedError) as refused:
+        rules.check_vote_outcome(rules.Outcome(Verdict.MAX_REACHED, frozenset({1, 2})), max_choices=2)
+    assert refused.value.params == {"maximum": 2}
+
+
 # --- rules: counting and drawing ------------------------------------------------------------------------------
 
 
@@ -271,7 +323,7 @@ def test_bars() -> None:
 
 
 def test_csv_never_runs_a_formula() -> None:
-    text = rules.to_csv(["option", "votes"], [["=HYPERLINK(1)", 3], ["Café", 1]]).decode("utf-8-sig")
+    text = to_csv(["option", "votes"], [["=HYPERLINK(1)", 3], ["Café", 1]]).decode("utf-8-sig")
     assert text.splitlines() == ["option,votes", "'=HYPERLINK(1),3", "Café,1"]
 
 
@@ -295,7 +347,7 @@ async def new_poll(db: Database, options: str = "a; b; c", **draft: object) -> s
 
 async def votes_of(db: Database, poll_id: int) -> set[tuple[int, int]]:
     async with db.transaction() as session:
-        return await service.stored_votes(session, poll_id)
+        return await service.read_votes(session, poll_id)
 
 
 async def test_writer_batches_a_burst_into_few_transactions_and_counts_exactly(db: Database) -> None:
@@ -307,7 +359,7 @@ async def test_writer_batches_a_burst_into_few_transactions_and_counts_exactly(d
     await writer.flush()
     assert writer.batches <= 5
     async with db.transaction() as session:
-        result = await service.current_tally(session, view)
+        result = await service.count_votes(session, view)
     assert result.counts == {a: 333, b: 334, c: 333}
     assert result.voters == 1000
     await writer.stop()
@@ -359,7 +411,7 @@ async def test_closing_is_idempotent_and_freezes_counts(db: Database) -> None:
         assert not await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.DEADLINE)
     async with db.transaction() as session:
         closed = await service.get_view(session, view.id)
-        result = await service.current_tally(session, closed)
+        result = await service.count_votes(session, closed)
     assert (closed.is_open, closed.close_reason, closed.voters) == (False, "deadline", 2)
     assert result.counts[a] == 1 and result.counts[b] == 1
 
@@ -370,7 +422,7 @@ async def test_an_anonymous_poll_keeps_no_voter_next_to_a_choice_once_closed(db:
     a, b, _ = (option.id for option in view.options)
     async with db.transaction() as session:
         key = await session.scalar(select(PollKey.key).where(PollKey.poll_id == view.id))
-        ref = await service.ref_by_id(session, view.id)
+        ref = await service.find_ref(session, view.id)
     assert key is not None and len(key) == 32 and ref is not None and ref.salt == key
     ballots = [rules.ballot_id(key, member) for member in (111, 222)]
     async with db.transaction() as session:
@@ -391,8 +443,8 @@ async def test_an_anonymous_poll_keeps_no_voter_next_to_a_choice_once_closed(db:
     async with db.transaction() as session:
         keys = await session.scalar(select(func.count()).select_from(PollKey))
         closed = await service.get_view(session, view.id)
-        result = await service.current_tally(session, closed)
-        ref = await service.ref_by_id(session, view.id)
+        result = await service.count_votes(session, closed)
+        ref = await service.find_ref(session, view.id)
     assert await ballots_of(db, view.id) == set() and keys == 0 and ref is not None and ref.salt is None
     assert (result.counts[a], result.counts[b], result.voters) == (1, 1, 2)
     assert await votes_of(db, public.id) == {(111, public.options[0].id)}
@@ -429,7 +481,7 @@ async def test_finding_polls_is_scoped_by_guild(db: Database) -> None:
         assert (await service.find_poll(session, guild_id=GUILD, text=None, channel_id=5)).id == view.id
         with pytest.raises(rules.PollNotFoundError):
             await service.find_poll(session, guild_id=GUILD + 1, text=str(view.id), channel_id=None)
-        choices = await service.poll_choices(session, guild_id=GUILD, text="q", open_only=True)
+        choices = await service.suggest_polls(session, guild_id=GUILD, text="q", open_only=True)
     assert choices == [(view.id, "Q?", True)]
 
 
@@ -455,6 +507,37 @@ async def test_a_poll_is_found_by_a_message_link_whatever_the_size_of_its_number
         ):
             with pytest.raises(rules.PollNotFoundError):
                 await service.find_poll(session, guild_id=GUILD, text=unknown, channel_id=None, open_only=True)
+
+
+async def test_closing_refuses_a_closed_poll_and_hidden_results_wait_for_hosts(db: Database) -> None:
+    view = await new_poll(db, hide_results=True)
+    async with db.transaction() as session:
+        assert (await service.find_poll_to_close(session, guild_id=GUILD, text=None, channel_id=5)).id == view.id
+        with pytest.raises(rules.ResultsHiddenError):
+            await service.read_results(session, guild_id=GUILD, text=None, channel_id=5, host=False)
+        seen, _ = await service.read_results(session, guild_id=GUILD, text=None, channel_id=5, host=True)
+        assert seen.id == view.id
+        await service.close_poll(session, view.id, now=NOW, reason=service.CloseReason.COMMAND)
+    async with db.transaction() as session:
+        with pytest.raises(rules.PollAlreadyClosedError):
+            await service.find_poll_to_close(session, guild_id=GUILD, text=str(view.id), channel_id=5)
+        with pytest.raises(rules.PollNotFoundError):  # by default, only the channel's open polls
+            await service.find_poll_to_close(session, guild_id=GUILD, text=None, channel_id=5)
+        closed, _ = await service.read_results(session, guild_id=GUILD, text=None, channel_id=5, host=False)
+    assert not closed.is_open
+
+
+async def test_an_export_lists_public_votes_only(db: Database) -> None:
+    public, anonymous = await new_poll(db), await new_poll(db, anonymous=True)
+    async with db.transaction() as session:
+        ops = [VoteOp(public.id, 111, public.options[0].id, Action.ADD)]
+        ops.append(VoteOp(anonymous.id, 222, anonymous.options[1].id, Action.TOGGLE))
+        await service.apply_votes(session, ops, now=NOW)
+    async with db.transaction() as session:
+        exported = await service.export_poll(session, guild_id=GUILD, text=str(public.id), channel_id=None)
+        hidden = await service.export_poll(session, guild_id=GUILD, text=str(anonymous.id), channel_id=None)
+    assert exported.votes == [(111, public.options[0].id, NOW)] and exported.tally.voters == 1
+    assert hidden.votes == [] and hidden.tally.counts[anonymous.options[1].id] == 1
 
 
 async def test_writer_keeps_events_in_order_across_concurrent_submitters(db: Database) -> None:
@@ -492,8 +575,6 @@ def worst_case_view(*, closed: bool) -> service.PollView:
 
 @pytest.mark.parametrize("closed", [False, True])
 def test_the_longest_poll_fits_in_an_embed(closed: bool) -> None:
-    from cogs.polls import poll_embed, results_embed
-
     view = worst_case_view(closed=closed)
     result = rules.Tally({option.id: 99_999 for option in view.options}, 99_999)
     for embed in (poll_embed(view, result), results_embed(view, result, "en")):
@@ -503,8 +584,6 @@ def test_the_longest_poll_fits_in_an_embed(closed: bool) -> None:
 
 
 def test_a_short_poll_keeps_its_labels_whole_and_escaped() -> None:
-    from cogs.polls import poll_embed
-
     view = worst_case_view(closed=False)
     short = service.PollView(**{**view.__dict__, "options": view.options[:3]})
     result = rules.Tally({option.id: 1 for option in short.options}, 2)

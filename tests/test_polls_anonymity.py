@@ -242,7 +242,7 @@ async def test_a_closed_anonymous_poll_leaves_neither_its_key_nor_a_ballot_in_th
     async with db.transaction() as session:
         public_votes = await session.scalar(select(func.count()).select_from(PollVote))
         closed = await service.get_view(session, closing.id)
-        tally = await service.current_tally(session, closed)
+        tally = await service.count_votes(session, closed)
     assert public_votes == len(MEMBERS)
     assert tally.voters == len(kept) and tally.total == len(kept)
 
@@ -271,7 +271,7 @@ async def test_poll_close_leaves_nothing_on_disk_while_the_bot_still_runs(
         await answer(discord, await member.click(message, ("Git basics", "Testing", "Docker")[index % 3]))
     await answer(discord, await members[0].click(message, "Docker"))  # a change of mind
     await answer(discord, await members[1].click(message, "Testing"))  # a withdrawal
-    ref = polls(agora).by_message[message.id]
+    ref = polls(agora).index.by_message[message.id]
     assert ref.salt is not None
     key, ballots = ref.salt, [rules.ballot_id(ref.salt, member.id) for member in members]
     db = agora.bot.db

@@ -236,6 +236,31 @@ async def test_anonymous_poll_votes_with_buttons_and_keeps_no_voter(discord: Emu
     assert message.buttons() == []
 
 
+async def test_vote_buttons_carry_the_capability_scheme_and_old_ones_still_vote(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    """Buttons are `agora:polls:vote:<poll>:<option>`; those posted by earlier versions (`poll:<poll>:<option>`),
+    still under messages in servers, vote the same way."""
+    hana = await host(discord)
+    message = await create(hana, discord.guild.channel("general"), anonymous=True)
+    poll = poll_id(message, agora)
+    async with agora.bot.db.transaction() as session:
+        options = [option.id for option in (await service.get_view(session, poll)).options]
+    assert [b["custom_id"] for b in message.buttons()] == [f"agora:polls:vote:{poll}:{o}" for o in options]
+    alice, bob = await discord.member("alice"), await discord.member("bob")
+    assert (await answer(discord, await alice.click(message, "Git basics"))).startswith("🗳️ Your vote is recorded")
+
+    for button in message.buttons():  # the same message as an earlier version of Agora posted it
+        button["custom_id"] = button["custom_id"].replace("agora:polls:vote:", "poll:")
+    assert [b["custom_id"] for b in message.buttons()] == [f"poll:{poll}:{o}" for o in options]
+    text = await answer(discord, await bob.click(message, "Testing"))
+    assert text.startswith("🗳️ Your vote is recorded: 🇧 Testing")
+    withdrawn = await answer(discord, await alice.click(message, "Git basics"))
+    assert withdrawn.startswith("Your vote is withdrawn")
+    await shows(discord, message, "1 voter")
+    assert len(await stored(agora, PollBallot)) == 1
+
+
 async def test_anonymous_results_export_has_counts_only(discord: Emulator, agora: AgoraHarness) -> None:
     hana = await host(discord)
     message = await create(hana, discord.guild.channel("general"), anonymous=True, max_choices=2)
@@ -254,12 +279,12 @@ async def test_anonymous_results_export_has_counts_only(discord: Emulator, agora
 
 
 def poll_id(message: Message, agora: AgoraHarness) -> int:
-    return int(polls(agora).by_message[message.id].poll_id)
+    return int(polls(agora).index.by_message[message.id].poll_id)
 
 
 def poll_id_of(agora: AgoraHarness, message: Message) -> int:
     """Also for a closed poll (no longer indexed by message)."""
-    return next(int(ref.poll_id) for ref in polls(agora).by_poll.values() if ref.message_id == message.id)
+    return next(int(ref.poll_id) for ref in polls(agora).index.by_poll.values() if ref.message_id == message.id)
 
 
 # --- live results ---------------------------------------------------------------------------------------------
@@ -492,7 +517,7 @@ async def test_a_reaction_changed_during_the_catch_up_is_not_undone(
     path = f"/channels/{channel.id}/messages/{message.id}"
     release = asyncio.Event()
     slow = discord.faults.delay("GET", path if held == "message" else f"{path}/reactions/{A}", release)
-    await agora.start()
+    await start_held(agora)
     await discord.wait_for(lambda: slow.holding, what=f"the catch-up's read of the {held} held")
     for emoji in during:  # alice toggles it; the gateway event overtakes the held answer
         if alice.id in message.reactors(emoji):
@@ -513,6 +538,11 @@ async def test_a_reaction_changed_during_the_catch_up_is_not_undone(
     assert results.original is not None and voters in results.original.embeds[0]["description"]
 
 
+async def start_held(agora: AgoraHarness) -> None:
+    """Start the bot without waiting for its catch-up: the test holds one of its reads."""
+    await agora.runner.start()
+
+
 def reacted(message: Message, member: MemberDriver) -> set[str]:
     return {emoji for emoji in (A, B, C) if member.id in message.reactors(emoji)}
 
@@ -530,7 +560,7 @@ async def test_a_reaction_added_during_the_catch_up_does_not_hide_an_earlier_one
     await agora.stop()
     release = asyncio.Event()
     slow = discord.faults.delay("GET", f"/channels/{channel.id}/messages/{message.id}", release)
-    await agora.start()
+    await start_held(agora)
     await discord.wait_for(lambda: slow.holding, what="the catch-up's read of the message held")
     await alice.react(message, A)  # the held message still counts two reactions on 🇦: the bot's and bob's
     await polls(agora).writer.flush()
@@ -551,7 +581,7 @@ async def test_a_reaction_gone_before_the_catch_up_reads_it_is_skipped(discord: 
     release = asyncio.Event()
     slow = discord.faults.delay("GET", f"/channels/{channel.id}/messages/{message.id}", release)
     discord.expect_rejections(10014)  # Unknown Emoji: nobody reacts with 🎉 any more
-    await agora.start()
+    await start_held(agora)
     await discord.wait_for(lambda: slow.holding, what="the catch-up's read of the message held")
     await bob.unreact(message, "🎉")
     release.set()
@@ -574,7 +604,7 @@ async def test_a_reaction_being_taken_back_is_not_counted_again_by_the_catch_up(
     let_read, let_remove = asyncio.Event(), asyncio.Event()
     reading_first = discord.faults.delay("GET", f"{path}/{first.id}", let_read)
     removing = discord.faults.delay("DELETE", f"{path}/{second.id}/reactions/{A}/{alice.id}", let_remove, request=True)
-    await agora.start()
+    await start_held(agora)
     await discord.wait_for(lambda: reading_first.holding, what="the catch-up held on the first poll")
     await alice.react(second, B)  # single choice: the bot takes 🇦 back, and Discord is slow to do it
     await discord.wait_for(lambda: removing.holding, what="the removal of alice's 🇦 held")
@@ -668,7 +698,7 @@ async def test_deleting_the_poll_message_closes_the_poll(discord: Emulator, agor
     message = await create(hana, channel)
     poll = poll_id(message, agora)
     discord.core.delete_message(message)
-    await discord.wait_for(lambda: poll not in {r.poll_id for r in polls(agora).by_message.values()}, what="closed")
+    await discord.wait_for(lambda: polls(agora).index.on_message(message.id) is None, what="the poll closed")
     async with agora.bot.db.transaction() as session:
         view = await service.get_view(session, poll)
     assert (view.is_open, view.close_reason) == (False, "deleted")

@@ -5,13 +5,11 @@ Plain values in, plain values out: no database, no Discord, no clock (time is an
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
@@ -96,6 +94,10 @@ class EmojiUnusableError(UserError):
     key = "polls.create.emoji_unusable"
 
 
+class ChannelWrongTypeError(UserError):
+    key = "polls.create.channel_wrong_type"
+
+
 class PollNotFoundError(UserError):
     key = "polls.unknown"
 
@@ -106,6 +108,14 @@ class PollClosedError(UserError):
 
 class VoteNotAllowedError(UserError):
     key = "polls.vote.not_allowed"
+
+
+class MaxChoicesReachedError(UserError):
+    key = "polls.vote.max_reached"
+
+
+class PollAlreadyClosedError(UserError):
+    key = "polls.close.already_closed"
 
 
 class ResultsHiddenError(UserError):
@@ -294,10 +304,10 @@ def parse_closing(text: str | None, *, now: datetime, zone: ZoneInfo) -> datetim
     if duration > MAX_OPEN:
         raise ClosingTooFarError(days=MAX_OPEN.days)
     if duration <= timedelta(0):
-        raise ClosingInPastError(when=discord_time(moment or now))
+        raise ClosingInPastError(when=moment or now)
     closes_at = (now + duration).replace(microsecond=0)
     if closes_at <= now:
-        raise ClosingInPastError(when=discord_time(closes_at))
+        raise ClosingInPastError(when=closes_at)
     return closes_at
 
 
@@ -338,11 +348,6 @@ def draft_poll(
         hide_results=hide_results,
         role_id=role_id,
     )
-
-
-def discord_time(moment: datetime, style: str = "F") -> str:
-    """A Discord timestamp: each member reads it in their own time zone and language."""
-    return f"<t:{int(moment.timestamp())}:{style}>"
 
 
 # --- what a vote does ---------------------------------------------------------------------------------------
@@ -462,6 +467,29 @@ def reactions_to_take_back(results: Sequence[tuple[VoteOp, Outcome]]) -> list[tu
     return list(taken)
 
 
+def may_vote(role_id: int | None, member_roles: Container[int] | None, *, is_bot: bool = False) -> bool:
+    """Who may vote: a person (not a bot) still in the server (`member_roles` is None once they left), holding the
+    poll's role when it names one."""
+    if member_roles is None or is_bot:
+        return False
+    return role_id is None or role_id in member_roles
+
+
+def newcomers(present: set[tuple[int, int]], stored: set[tuple[int, int]]) -> list[int]:
+    """Members whose reactions the catch-up found but who have no stored vote, in id order: only their voting rights
+    need checking (a stored vote was checked when it was cast)."""
+    known = {voter for voter, _ in stored}
+    return sorted({voter for voter, _ in present} - known)
+
+
+def check_vote_outcome(outcome: Outcome, *, max_choices: int | None) -> None:
+    """Say why the writer refused a member's click: the poll closed meanwhile, or they already chose the maximum."""
+    if outcome.verdict is Verdict.CLOSED:
+        raise PollClosedError()
+    if outcome.verdict is Verdict.MAX_REACHED:
+        raise MaxChoicesReachedError(maximum=max_choices)
+
+
 def ballot_id(salt: bytes, member_id: int) -> int:
     """An anonymous voter's id while the poll is open: HMAC-SHA256 keyed by the poll's secret, 63 bits.
 
@@ -509,19 +537,3 @@ def tally(votes: Iterable[tuple[int, int]], option_ids: Sequence[int]) -> Tally:
 def bar(share: float, width: int = BAR_WIDTH) -> str:
     filled = round(max(0.0, min(1.0, share)) * width)
     return "█" * filled + "░" * (width - filled)
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """CSV with a BOM, so spreadsheet programs read accents right; text is never read as a formula."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(cell) for cell in header])
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def safe_cell(value: object) -> object:
-    """A member's text starting with = + - @ would run as a spreadsheet formula: quote it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

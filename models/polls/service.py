@@ -1,11 +1,15 @@
-"""Poll use cases: each takes a session (and `now`), reads or writes rows, never commits, never opens a session."""
+"""Poll use cases: each takes a session (and `now`), reads or writes rows, never commits, never opens a session.
+
+Besides them, `prepare_button_vote` checks a click against what is known of the poll in memory (`PollRef`): the
+button path never waits for the database before the vote reaches the writer.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
@@ -16,14 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import scheduling
 from models.base import BIGINT_MAX, INTEGER_MAX, destroy_rows
 from models.polls.rules import (
+    Action,
     Outcome,
+    PollAlreadyClosedError,
+    PollClosedError,
     PollDraft,
     PollNotFoundError,
     PollRules,
+    ResultsHiddenError,
     Tally,
+    VoteNotAllowedError,
     VoteOp,
+    ballot_id,
     decide,
     emoji_key,
+    may_vote,
 )
 from models.polls.tables import Poll, PollBallot, PollKey, PollOption, PollVote
 
@@ -229,7 +240,41 @@ async def find_poll(
     return await get_view(session, poll_id)
 
 
-async def poll_choices(
+async def find_poll_to_close(
+    session: AsyncSession, *, guild_id: int, text: str | None, channel_id: int | None
+) -> PollView:
+    """The poll `/poll close` names (by default the channel's latest open one); refuses a poll already closed."""
+    view = await find_poll(session, guild_id=guild_id, text=text, channel_id=channel_id, open_only=text is None)
+    if not view.is_open:
+        raise PollAlreadyClosedError()
+    return view
+
+
+async def read_results(
+    session: AsyncSession, *, guild_id: int, text: str | None, channel_id: int | None, host: bool
+) -> tuple[PollView, Tally]:
+    """A poll and its counts for the member asking: hidden results stay hidden from non-hosts until closing."""
+    view = await find_poll(session, guild_id=guild_id, text=text, channel_id=channel_id)
+    if view.is_open and view.hide_results and not host:
+        raise ResultsHiddenError()
+    return view, await count_votes(session, view)
+
+
+@dataclass(frozen=True)
+class PollExport:
+    view: PollView
+    tally: Tally
+    votes: list[tuple[int, int, datetime]]  # (member, option, when): none for an anonymous poll
+
+
+async def export_poll(session: AsyncSession, *, guild_id: int, text: str | None, channel_id: int | None) -> PollExport:
+    """A poll's counts, and each vote of a public poll (an anonymous poll's ballots never leave the database)."""
+    view = await find_poll(session, guild_id=guild_id, text=text, channel_id=channel_id)
+    votes = [] if view.anonymous else await list_votes(session, view.id)
+    return PollExport(view, await count_votes(session, view), votes)
+
+
+async def suggest_polls(
     session: AsyncSession, *, guild_id: int, text: str, open_only: bool, limit: int = 25
 ) -> list[tuple[int, str, bool]]:
     """(id, question, is_open) of the guild's newest polls whose question contains `text`, for autocomplete."""
@@ -242,25 +287,25 @@ async def poll_choices(
     return [(poll_id, question, closed_at is None) for poll_id, question, closed_at in rows]
 
 
-async def open_refs(session: AsyncSession) -> list[PollRef]:
+async def load_open_refs(session: AsyncSession) -> list[PollRef]:
     """Every open poll, oldest first, for the reaction handler's in-memory index (loaded at start)."""
     polls = list(await session.scalars(select(Poll).where(Poll.closed_at.is_(None)).order_by(Poll.id)))
     return await _refs(session, polls)
 
 
-async def ref_by_message(session: AsyncSession, message_id: int) -> PollRef | None:
+async def find_ref_by_message(session: AsyncSession, message_id: int) -> PollRef | None:
     polls = list(await session.scalars(select(Poll).where(Poll.message_id == message_id)))
     refs = await _refs(session, polls)
     return refs[0] if refs else None
 
 
-async def ref_by_id(session: AsyncSession, poll_id: int) -> PollRef | None:
+async def find_ref(session: AsyncSession, poll_id: int) -> PollRef | None:
     poll = await session.get(Poll, poll_id)
     refs = await _refs(session, [poll] if poll is not None else [])
     return refs[0] if refs else None
 
 
-async def unfinished_polls(session: AsyncSession) -> list[int]:
+async def find_unfinished_polls(session: AsyncSession) -> list[int]:
     """Closed polls whose results were not posted yet (the bot stopped mid-close): finished on start."""
     rows = await session.scalars(
         select(Poll.id).where(
@@ -274,6 +319,19 @@ async def unfinished_polls(session: AsyncSession) -> list[int]:
 
 
 # --- votes ---------------------------------------------------------------------------------------------------
+
+
+def prepare_button_vote(
+    ref: PollRef | None, *, guild_id: int, member_id: int, member_roles: Container[int] | None, option_id: int
+) -> VoteOp:
+    """The vote a click on an anonymous poll's button casts (a toggle under the member's ballot id), or why not."""
+    if ref is None or ref.guild_id != guild_id:
+        raise PollNotFoundError()
+    if not ref.is_open or ref.salt is None:
+        raise PollClosedError()
+    if not may_vote(ref.role_id, member_roles):
+        raise VoteNotAllowedError(role_id=ref.role_id)
+    return VoteOp(ref.poll_id, ballot_id(ref.salt, member_id), option_id, Action.TOGGLE)
 
 
 async def apply_votes(
@@ -327,22 +385,13 @@ async def apply_votes(
     return outcomes
 
 
-async def stored_votes(session: AsyncSession, poll_id: int) -> set[tuple[int, int]]:
+async def read_votes(session: AsyncSession, poll_id: int) -> set[tuple[int, int]]:
     """(member id, option id) of a public poll's votes (an anonymous poll's ballots are not votes by member)."""
     rows = await session.execute(select(PollVote.voter_id, PollVote.option_id).where(PollVote.poll_id == poll_id))
     return {(voter, option) for voter, option in rows}
 
 
-async def voter_choices(session: AsyncSession, poll_id: int, voter_id: int) -> frozenset[int]:
-    """The options a member (a ballot id, in an anonymous poll) has chosen."""
-    table = choices_table(bool(await session.scalar(select(Poll.anonymous).where(Poll.id == poll_id))))
-    rows = await session.scalars(
-        select(table.c.option_id).where(table.c.poll_id == poll_id, table.c.voter_id == voter_id)
-    )
-    return frozenset(rows)
-
-
-async def current_tally(session: AsyncSession, view: PollView) -> Tally:
+async def count_votes(session: AsyncSession, view: PollView) -> Tally:
     """Live counts from the votes, or the counts frozen at close."""
     if not view.is_open:
         return Tally({option.id: option.final_votes or 0 for option in view.options}, view.voters or 0)
@@ -359,7 +408,7 @@ async def current_tally(session: AsyncSession, view: PollView) -> Tally:
     return Tally(counts, int(voters or 0))
 
 
-async def votes_for_export(session: AsyncSession, poll_id: int) -> list[tuple[int, int, datetime]]:
+async def list_votes(session: AsyncSession, poll_id: int) -> list[tuple[int, int, datetime]]:
     """(member id, option id, when) of a public poll, oldest first."""
     rows = await session.execute(
         select(PollVote.voter_id, PollVote.option_id, PollVote.voted_at)
@@ -388,7 +437,7 @@ async def close_poll(session: AsyncSession, poll_id: int, *, now: datetime, reas
         return False
     await scheduling.cancel_job(session, kind=CLOSE_JOB, key=close_job_key(poll_id))
     view = await get_view(session, poll_id)
-    live = await current_tally(session, _reopened(view))
+    live = await count_votes(session, _reopened(view))
     await session.execute(
         update(OPTIONS).where(OPTIONS.c.id == bindparam("option")).values(final_votes=bindparam("votes")),
         [{"option": option_id, "votes": count} for option_id, count in live.counts.items()],

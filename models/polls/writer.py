@@ -56,6 +56,7 @@ class VoteWriter:
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._unanswered = 0  # events and flushes queued or being written
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -72,14 +73,12 @@ class VoteWriter:
         self._task = None
 
     def submit(self, op: VoteOp) -> None:
-        self.start()
-        self._queue.put_nowait((op, None))
+        self._put((op, None))
 
     async def cast(self, op: VoteOp) -> Outcome:
         """Queue one event and wait until it is committed; returns what it did."""
-        self.start()
         future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((op, future))
+        self._put((op, future))
         outcome = await future
         if outcome is None:
             raise RuntimeError("the vote writer answered a vote without an outcome")
@@ -87,10 +86,18 @@ class VoteWriter:
 
     async def flush(self) -> None:
         """Return once every event queued before this call is committed (or failed)."""
-        self.start()
         future: asyncio.Future[Outcome | None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((None, future))
+        self._put((None, future))
         await future
+
+    def busy(self) -> bool:
+        """True while an event is queued or being written."""
+        return self._unanswered > 0
+
+    async def idle(self) -> None:
+        """Return once nothing is queued or being written (events queued meanwhile included)."""
+        while self.busy():
+            await self.flush()
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -109,6 +116,11 @@ class VoteWriter:
     def pending(self) -> int:
         return self._queue.qsize()
 
+    def _put(self, item: Item) -> None:
+        self.start()
+        self._unanswered += 1
+        self._queue.put_nowait(item)
+
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
@@ -119,7 +131,10 @@ class VoteWriter:
                     batch.append(self._queue.get_nowait())
                 except asyncio.QueueEmpty:
                     break
-            await self._process(batch)
+            try:
+                await self._process(batch)
+            finally:
+                self._unanswered -= len(batch)
 
     async def _process(self, batch: list[Item]) -> None:
         ops = [op for op, _ in batch if op is not None]
