@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -633,8 +633,7 @@ async def test_a_deadline_passed_during_downtime_closes_once_on_start(discord: E
     assert "**1**" in description(message)
     await job_done(agora, poll)
     await agora.restart()
-    await caught_up(agora)
-    await discord.settle()
+    await agora.idle()
     assert len([m for m in channel.messages if m.attachments]) == 1
 
 
@@ -650,34 +649,21 @@ async def test_results_posted_just_before_a_crash_are_not_posted_twice(discord: 
     async with database.transaction() as session:
         await session.execute(update(Poll).where(Poll.id == poll).values(results_message_id=None))
     await database.dispose()
-    await agora.start()
-    await caught_up(agora)
-    await eventually(agora, lambda view: view.results_message_id is not None, poll)
+    await agora.start()  # the start-up catch-up finishes the close
+    async with agora.bot.db.transaction() as session:
+        assert (await service.get_view(session, poll)).results_message_id is not None
     assert len([m for m in channel.messages if m.attachments]) == 1
 
 
 async def job_done(agora: AgoraHarness, poll: int) -> None:
-    """Wait (up to 5 s) until the poll's close job has finished running, so stopping the bot cannot cut it short."""
-    key = service.close_job_key(poll)
-    for _ in range(500):
-        async with agora.bot.db.transaction() as session:
-            state = await session.scalar(
-                select(scheduling.ScheduledJob.state).where(scheduling.ScheduledJob.key == key)
-            )
-        if state == scheduling.JobState.DONE:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"the close job of poll {poll} did not finish")
-
-
-async def eventually(agora: AgoraHarness, check: Callable[[service.PollView], bool], poll: int) -> None:
-    """Wait (up to 5 s) until the stored poll passes `check`."""
-    for _ in range(500):
-        async with agora.bot.db.transaction() as session:
-            if check(await service.get_view(session, poll)):
-                return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"poll {poll} never reached the expected state")
+    """Wait until Agora is idle (the running close job included), then check that the job is done, so stopping the
+    bot cannot cut it short."""
+    await agora.idle()
+    async with agora.bot.db.transaction() as session:
+        state = await session.scalar(
+            select(scheduling.ScheduledJob.state).where(scheduling.ScheduledJob.key == service.close_job_key(poll))
+        )
+    assert state == scheduling.JobState.DONE, f"the close job of poll {poll} did not finish"
 
 
 async def set_deadline_offline(agora: AgoraHarness, poll: int, due_at: Any) -> None:
