@@ -1,4 +1,4 @@
-"""Closing a poll — at its deadline, by `/poll close`, or because its message was deleted — exactly once.
+"""Closing a poll — at its deadline (`events.py`), by `/poll close`, or because its message was deleted — exactly once.
 
 The close itself is one transaction (`service.close_poll`: counts frozen; an anonymous poll's key and ballots
 destroyed) taken while the vote writer is held, so no vote lands after the counts are frozen. Then the message shows
@@ -13,29 +13,18 @@ import logging
 
 import discord
 
-from bot.capability import job
 from bot.replies import NO_PINGS
 from cogs.polls import render
-from cogs.polls.core import PollsCore
+from cogs.polls.base import PollsBase
 from models.base import utcnow
 from models.polls import service
 from models.polls.chart import render_chart
 from models.polls.service import CloseReason
-from models.scheduling import DueJob
 
 log = logging.getLogger(__name__)
 
 
-class Closing(PollsCore):
-    @job(service.CLOSE_JOB)
-    async def on_close_job(self, job: DueJob) -> None:
-        """The deadline came (or passed while the bot was offline): close once, whatever ran before.
-
-        Reactions added while the bot was offline count: the close waits for the start-up catch-up.
-        """
-        await self.caught_up.wait()
-        await self.close(int(job.payload["poll_id"]), reason=CloseReason.DEADLINE)
-
+class Closing(PollsBase):
     async def close(self, poll_id: int, *, reason: str) -> bool:
         """Close the poll after every queued vote is written; then redraw it and post the results (idempotent)."""
         async with self.writer.exclusive(), self.bot.db.transaction() as session:

@@ -21,7 +21,7 @@ from models.polls.service import PollView
 
 if TYPE_CHECKING:
     from bot.client import Interaction
-    from cogs.polls.cog import Polls
+    from cogs.polls import Polls
 
 IDS = r"(?P<poll>\d+):(?P<option>\d+)"
 

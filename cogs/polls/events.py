@@ -1,4 +1,5 @@
-"""Gateway events — reactions added and removed, poll messages deleted — and the catch-up after downtime.
+"""What the polls cog does on its own: gateway events (reactions added and removed, poll messages deleted), the
+deadline job, and the catch-up after downtime.
 
 Reaction events are routed through the in-memory index to the vote writer: no database read per event. Reactions
 that cannot count (a bot's, a member without the poll's role, an emoji that is not an option, a closed poll) are
@@ -13,14 +14,15 @@ from collections.abc import AsyncIterator
 
 import discord
 
-from bot.capability import listener
+from bot.capability import job, listener
 from bot.members import HeldRoles, find_member, held_roles
-from cogs.polls.core import CatchingUp
+from cogs.polls.base import CatchingUp
 from cogs.polls.posting import Posting
 from cogs.polls.voting import Voting
 from models.polls import rules, service
 from models.polls.rules import Action, VoteOp
 from models.polls.service import CloseReason, PollRef
+from models.scheduling import DueJob
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,17 @@ class PollEvents(Voting, Posting):
             closed = found is not None and not found.is_open
             self.index.note(message_id, closed=closed)
         return closed
+
+    # --- the deadline -----------------------------------------------------------------------------------------
+
+    @job(service.CLOSE_JOB)
+    async def on_close_job(self, due: DueJob) -> None:
+        """The deadline came (or passed while the bot was offline): close once, whatever ran before.
+
+        Reactions added while the bot was offline count: the close waits for the start-up catch-up.
+        """
+        await self.caught_up.wait()
+        await self.close(int(due.payload["poll_id"]), reason=CloseReason.DEADLINE)
 
     # --- catching up after downtime ---------------------------------------------------------------------------
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.reactions import AnyEmoji, partial_emoji
-from cogs.polls.core import PollsCore
+from cogs.polls.base import PollsBase
 from models.polls import rules, service
 from models.polls.rules import Outcome, Verdict, VoteOp
 from models.polls.service import PollRef
 
 
-class Voting(PollsCore):
+class Voting(PollsBase):
     def vote(self, op: VoteOp) -> None:
         """A reaction event, to the writer in arrival order; while its poll's catch-up reads Discord, it waits."""
         catching_up = self.catching_up.get(op.poll_id)

@@ -24,7 +24,7 @@ class CatchingUp:
     taken_back: set[tuple[str, int]] = field(default_factory=set)
 
 
-class PollsCore(Capability):
+class PollsBase(Capability):
     """The state every part of `Polls` works with; `Polls.__init__` builds it and wires the parts together."""
 
     index: PollIndex  # open polls in memory, for reaction events
