@@ -47,8 +47,16 @@ def listener(name: str | None = None) -> Callable[[H], H]:
     def decorate(handler: H) -> H:
         @functools.wraps(handler)
         async def tracked(self: Capability, *args: Any, **kwargs: Any) -> None:
-            with self.inflight.tracked():
+            # What `inflight.tracked()` does, inlined: a burst of reactions runs this for every event, and the
+            # generator-based context manager cost as much as the polls' handler itself.
+            task = asyncio.current_task()
+            if task is not None:
+                self.inflight.tasks.add(task)
+            try:
                 await handler(self, *args, **kwargs)
+            finally:
+                if task is not None:
+                    self.inflight.tasks.discard(task)
 
         listen = commands.Cog.listener(name) if name else commands.Cog.listener()
         return listen(tracked)  # type: ignore[return-value]
