@@ -156,9 +156,6 @@ class Agora(commands.Bot):
             return
         self._catching_up = True
         catch_ups = [cog.reconcile() for cog in self.capabilities()]
-        for cog in list(self.cogs.values()):  # transitional: cogs not yet built on Capability
-            if not isinstance(cog, Capability) and hasattr(cog, "reconcile"):
-                await cog.reconcile()
         await self.scheduler.start()
         log.info("ready as %s in %d guild(s)", self.identity, len(self.guilds))
         await asyncio.gather(*catch_ups)

@@ -240,14 +240,3 @@ def own(interaction: Interaction, member_id: int, key: str | None = None) -> Non
     """Per-member components refuse strangers politely (`key`: the capability's own words for it)."""
     if interaction.user.id != member_id:
         raise StrangerError(key)
-
-
-async def run_safely(interaction: discord.Interaction[Any], action: Awaitable[None]) -> None:
-    """Await `action` and answer any failure kindly (for callbacks discord.py would only log).
-
-    Transitional: persistent items route through `PersistentButton`/`PersistentSelect`, forms through `@form`.
-    """
-    try:
-        await action
-    except Exception as error:
-        await report_error(interaction, error)
