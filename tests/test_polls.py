@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from models import scheduling
 from models.errors import UserError
 from models.export import to_csv
 from models.polls import rules, service
-from models.polls.chart import ChartText, render_chart
+from models.polls.chart import ChartText, printable, render_chart
 from models.polls.rules import Action, PollRules, Verdict, VoteOp, decide
 from models.polls.tables import PollBallot, PollKey
 from models.polls.writer import VoteWriter
@@ -330,6 +331,16 @@ def test_csv_never_runs_a_formula() -> None:
 def test_chart_is_a_png() -> None:
     png = render_chart(ChartText("Which day? 📅", "Votes", "3 voters"), ["Monday 🌞", "Tuesday"], [2, 1])
     assert png.startswith(b"\x89PNG")
+
+
+def test_chart_labels_keep_only_what_the_font_draws() -> None:
+    assert printable("Café \x91 du\u200b 🌞 jour\u202e") == "Café du jour"
+
+
+def test_a_label_with_control_characters_draws_without_a_missing_glyph_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        render_chart(ChartText("Q\x91?", "Votes", "1 voter"), ["a\x91", "b\x00"], [1, 0])
 
 
 # --- use cases on a real database -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import unicodedata
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,8 +29,15 @@ class ChartText:
 
 
 def printable(label: str) -> str:
-    """Drop what the bundled DejaVu font cannot draw (emoji outside the basic plane, joiners, selectors)."""
-    kept = "".join(char for char in label if ord(char) <= 0xFFFF and char not in "\u200d\ufe0f\ufe0e\u20e3")
+    """Drop what the bundled DejaVu font cannot draw: emoji outside the basic plane, joiners, selectors, and control
+    or unassigned characters (a member may type any of them into a question or an option)."""
+    kept = "".join(
+        char
+        for char in label
+        if ord(char) <= 0xFFFF
+        and char not in "\u200d\ufe0f\ufe0e\u20e3"
+        and unicodedata.category(char) not in ("Cc", "Cf", "Cn", "Cs", "Co")
+    )
     return " ".join(kept.split())
 
 
