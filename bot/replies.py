@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,7 +12,7 @@ from discord import app_commands
 
 from bot import i18n
 from models.errors import UserError
-from models.guild_settings import GuildSettings, LanguageSource, decide_language
+from models.export import to_csv
 
 if TYPE_CHECKING:
     from bot.client import Agora
@@ -20,33 +22,15 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 
 
-async def language_for(interaction: discord.Interaction) -> str:
-    """The member's language when we speak it, else the guild's (see `guild_language`)."""
+async def language_for(interaction: discord.Interaction[Agora]) -> str:
+    """The language of a reply outside a command's own unit of work (an error): the member's when Agora speaks it,
+    else the server's."""
+    client = interaction.client
     language = i18n.language_of(str(interaction.locale))
-    if language:
-        return language
-    guild_locale = str(interaction.guild_locale) if interaction.guild_locale else None
-    return await guild_language(interaction.client, interaction.guild_id, guild_locale)  # type: ignore[arg-type]
-
-
-async def guild_language(client: Agora, guild_id: int | None, discord_locale: str | None = None) -> str:
-    """The language of Agora's posts in a guild (public posts, and members whose language we do not speak)."""
-    language, _ = await guild_language_and_source(client, guild_id, discord_locale)
-    return language
-
-
-async def guild_language_and_source(
-    client: Agora, guild_id: int | None, discord_locale: str | None = None
-) -> tuple[str, LanguageSource]:
-    """The guild's language and why; `discord_locale` defaults to the server's language as the bot last saw it."""
-    settings = None
-    if guild_id is not None:
-        async with client.db.transaction() as session:
-            settings = await session.get(GuildSettings, guild_id)
-        guild = client.get_guild(guild_id)
-        if discord_locale is None and guild is not None:
-            discord_locale = str(guild.preferred_locale)
-    return decide_language(settings, i18n.language_of(discord_locale), client.settings.locale.default)
+    if language or interaction.guild_id is None:
+        return language or client.settings.locale.default
+    async with client.db.transaction() as session:
+        return (await client.context(session, interaction.guild_id, interaction)).reply_language
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
@@ -58,12 +42,7 @@ async def send_ephemeral(interaction: discord.Interaction, content: str, **kwarg
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
-async def say(interaction: discord.Interaction, key: str, /, **params: Any) -> None:
-    """Send the localized text `key` ephemerally."""
-    await send_ephemeral(interaction, i18n.t(await language_for(interaction), key, **params))
-
-
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+async def report_error(interaction: discord.Interaction[Agora], error: BaseException) -> None:
     """One short localized ephemeral reply for any failure; unexpected ones are logged with ids, not content."""
     key, params = _describe(error)
     if key == "errors.unexpected":
@@ -78,7 +57,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
             exc_info=error,
         )
     try:
-        await say(interaction, key, **params)
+        await send_ephemeral(interaction, i18n.t(await language_for(interaction), key, **params))
     except discord.HTTPException as failure:
         log.warning("could not answer interaction %s with an error (%s)", interaction.id, failure.status)
 
@@ -105,3 +84,21 @@ def _describe(error: BaseException) -> tuple[str, dict[str, Any]]:
     if isinstance(error, app_commands.CheckFailure):
         return "errors.not_allowed", {}
     return "errors.unexpected", {}
+
+
+def csv_file(header: Sequence[str], rows: Sequence[Sequence[object]], filename: str) -> discord.File:
+    """An export as Discord receives it: UTF-8 with a BOM, formulas neutralised (`models.export.to_csv`)."""
+    return discord.File(io.BytesIO(to_csv(header, rows)), filename=filename)
+
+
+async def send_export(
+    interaction: discord.Interaction[Any],
+    text: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    filename: str,
+) -> None:
+    """A host's export after a deferred answer: one line of text and the CSV file, only to them."""
+    await interaction.followup.send(
+        text, file=csv_file(header, rows, filename), ephemeral=True, allowed_mentions=NO_PINGS
+    )

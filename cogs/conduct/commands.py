@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import discord
@@ -13,7 +12,7 @@ from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import display_names, load_members
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, send_export
 from bot.ui import custom_id, form_view
 from cogs.conduct.components import ConductComponents, version_view
 from cogs.conduct.render import status_lines, version_embed
@@ -22,7 +21,6 @@ from models.conduct import rules
 from models.conduct import service as conduct
 from models.conduct.tables import ConductVersion
 from models.errors import ChannelNotUsableError, UserError
-from models.export import to_csv
 from models.guild_settings import GuildContext
 from models.localized import LANGUAGE_NAMES
 
@@ -150,9 +148,8 @@ class ConductCommands(ConductComponents):
             ledger = await conduct.acceptance_ledger(session, guild.id)
         names = await display_names(guild, sorted({row.member_id for row in ledger}))
         rows = [(row.member_id, names.get(row.member_id, ""), row.version, row.accepted_at) for row in ledger]
-        file = discord.File(io.BytesIO(to_csv(rules.LEDGER_COLUMNS, rows)), filename=f"conduct-{guild.id}.csv")
         done = i18n.tn(language, "conduct.export.done", len(rows))
-        await interaction.followup.send(done, file=file, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send_export(interaction, done, rules.LEDGER_COLUMNS, rows, f"conduct-{guild.id}.csv")
 
     @app_commands.command(name="settings", description="Show or change the grace period for a new version")
     @app_commands.describe(grace_days="Days members keep access after a new version before they must accept it")

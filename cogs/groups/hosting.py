@@ -4,7 +4,6 @@ balanced teams from a cohort."""
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import datetime
 
 import discord
@@ -16,7 +15,7 @@ from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import load_members
-from bot.replies import send_ephemeral
+from bot.replies import csv_file, send_ephemeral
 from cogs.groups.commands import GroupCommands
 from cogs.groups.components import review_view, teams_view
 from cogs.groups.render import fit, health_lines, team_lines
@@ -24,7 +23,6 @@ from cogs.groups.spaces import THREAD_NEEDS
 from models import profiles
 from models.base import utcnow
 from models.errors import ChannelNotUsableError, UserError
-from models.export import to_csv
 from models.groups import members, projects, rhythm, rules, service
 from models.groups.rules import SILENCE_DAYS_MAX, Space
 from models.groups.suggest import offset_of
@@ -181,7 +179,7 @@ class GroupHosting(GroupCommands):
             for member in team.members
         ]
         header = [i18n.t(mine, f"groups.form.column_{column}") for column in ("team", "member", "skills", "offset")]
-        file = discord.File(io.BytesIO(to_csv(header, rows)), filename=f"teams-{role.id}.csv")
+        file = csv_file(header, rows, f"teams-{role.id}.csv")
         await interaction.followup.send(
             fit(lines),
             file=file,

@@ -3,16 +3,13 @@ forum's tags and the weekly digest."""
 
 from __future__ import annotations
 
-import io
-
 import discord
 from discord import app_commands
 
 from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
-from bot.delivery import NO_PINGS
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, send_export
 from bot.ui import own
 from cogs.knowledge.base import knowledge_channel
 from cogs.knowledge.components import pages_view
@@ -20,7 +17,6 @@ from cogs.knowledge.render import results_embed
 from cogs.knowledge.sharing import KnowledgeSharing
 from models.base import utcnow
 from models.errors import NoLongerAvailableError, UserError
-from models.export import to_csv
 from models.knowledge import index, rules, service
 from models.knowledge.rules import Tag
 from models.knowledge.search import Filters
@@ -145,10 +141,8 @@ class KnowledgeCommands(KnowledgeSharing):
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             rows = await service.export_rows(session, guild.id)
-        data = to_csv(service.EXPORT_COLUMNS, rows)
-        file = discord.File(io.BytesIO(data), filename=f"knowledge-{guild.id}.csv")
         done = i18n.tn(language, "knowledge.export.done", len(rows))
-        await interaction.followup.send(done, file=file, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send_export(interaction, done, service.EXPORT_COLUMNS, rows, f"knowledge-{guild.id}.csv")
 
     @kb.command(name="settings", description="Show or change the weekly digest and the helpful emoji")
     @app_commands.describe(

@@ -14,12 +14,11 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, send_export
 from cogs.onboarding.path import OnboardingPath
 from cogs.onboarding.render import report_panels, report_summary
 from models.base import utcnow
 from models.errors import UserError
-from models.export import to_csv
 from models.onboarding import chart, service
 from models.onboarding.questionnaire import Questionnaire, read_document
 from models.onboarding.rules import FirstStep, Greeting
@@ -118,9 +117,8 @@ class OnboardingCommands(OnboardingPath):
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             questions = await self.questions(session, guild.id)
             header, rows = await service.answers_export(session, questions, guild.id, language)
-        file = discord.File(io.BytesIO(to_csv(header, rows)), filename=f"onboarding-{guild.id}.csv")
         done = i18n.tn(language, "onboarding.export.done", len(rows))
-        await interaction.followup.send(done, file=file, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send_export(interaction, done, header, rows, f"onboarding-{guild.id}.csv")
 
     @questionnaire.command(name="import", description="Replace this server's welcome questions with a file")
     @app_commands.describe(file="A .json or .toml file with a `questions` list (see /onboarding questionnaire export)")

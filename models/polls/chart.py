@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 import textwrap
-import unicodedata
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
