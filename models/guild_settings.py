@@ -28,6 +28,7 @@ class ChannelPurpose(StrEnum):
     RULES = "rules_channel_id"
     MODERATORS = "moderators_channel_id"
     KNOWLEDGE = "knowledge_forum_id"
+    MENTORING = "mentoring_channel_id"  # where each mentoring pair gets its private thread
 
 
 class RolePurpose(StrEnum):
@@ -46,6 +47,7 @@ class GuildSettings(Base):
     rules_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     moderators_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     knowledge_forum_id: Mapped[int | None] = mapped_column(Snowflake)
+    mentoring_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     member_role_id: Mapped[int | None] = mapped_column(Snowflake)
     mentor_role_id: Mapped[int | None] = mapped_column(Snowflake)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,6 +4,7 @@ from models import command_sync, guild_settings, profiles, scheduling
 from models.conduct import tables as conduct_tables
 from models.groups import tables as groups_tables
 from models.knowledge import tables as knowledge_tables
+from models.mentoring import tables as mentoring_tables
 from models.onboarding import tables as onboarding_tables
 from models.polls import tables as polls_tables
 
@@ -32,6 +33,7 @@ __all__ = [
     "guild_settings",
     "include_object",
     "knowledge_tables",
+    "mentoring_tables",
     "onboarding_tables",
     "polls_tables",
     "profiles",
