@@ -28,6 +28,7 @@ from models.mentoring.rules import Unmatched, Weights, hours_apart
 
 # Every fitting pair is worth a little, so the solver prefers it to no pair even when all weights are zero.
 EPSILON = np.float32(1e-3)
+CHUNK = 64  # mentor rows per step of the bit operations
 WORD = re.compile(r"[\w+#]+")
 # Short words that say nothing about a skill ("research and development"), in English and French.
 STOP_WORDS = frozenset(("and", "or", "the", "of", "to", "in", "for", "with", "on", "at", "by", "an"))
@@ -35,6 +36,7 @@ STOP_WORDS |= frozenset(("de", "la", "le", "les", "des", "du", "un", "une", "et"
 
 Matrix = npt.NDArray[np.float32]
 Mask = npt.NDArray[np.bool_]
+Bits = npt.NDArray[np.uint64]
 
 
 @dataclass(frozen=True)
@@ -102,40 +104,80 @@ def words(text: str) -> set[str]:
     return {word for word in WORD.findall(text.casefold()) if len(word) > 1 and word not in STOP_WORDS}
 
 
-def incidence(rows: Sequence[Sequence[str] | set[str]], vocabulary: dict[str, int]) -> Matrix:
-    """One row per member, one column per known item: 1 where the member has the item."""
-    matrix = np.zeros((len(rows), max(len(vocabulary), 1)), dtype=np.float32)
-    found = [
-        (row, column)
-        for row, items in enumerate(rows)
-        for item in items
-        if (column := vocabulary.get(item)) is not None
-    ]
-    if found:
-        matrix[tuple(np.array(found).T)] = 1.0
-    return matrix
+def vocabulary(items: Iterable[str], keep: set[str] | None = None) -> dict[str, int]:
+    """A number for each distinct item (in order of appearance), only those in `keep` when given."""
+    return {
+        item: index for index, item in enumerate(item for item in dict.fromkeys(items) if keep is None or item in keep)
+    }
 
 
-def vocabulary(items: Iterable[str]) -> dict[str, int]:
-    """A column number for each distinct item, in order of appearance."""
-    return {item: index for index, item in enumerate(dict.fromkeys(items))}
+def bitsets(rows: Sequence[Iterable[str]], known: dict[str, int]) -> Bits:
+    """One row per member, 64 known items per word: bit i of word w is set when the member has item 64·w + i."""
+    masks = [sum({1 << index for item in items if (index := known.get(item)) is not None}) for items in rows]
+    words_ = max(1, -(-len(known) // 64))
+    bits = np.empty((len(rows), words_), dtype=np.uint64)
+    for word in range(words_):
+        bits[:, word] = [(mask >> (64 * word)) & 0xFFFF_FFFF_FFFF_FFFF for mask in masks]
+    return bits
+
+
+def accumulate(value: Matrix, mentors: Bits, mentees: Bits, scale: Matrix, nonzero: Mask | None = None) -> None:
+    """Add, for each mentor × mentee pair, how many items they share (popcount of their bits' intersection) times
+    the mentee's `scale`; mark the pairs sharing any in `nonzero`.
+
+    A few mentors at a time: the scratch arrays stay small and warm, and each result cell is written once.
+    """
+    both = np.empty((CHUNK, len(mentees)), dtype=np.uint64)
+    found = np.empty((CHUNK, len(mentees)), dtype=np.uint8)
+    counts = np.empty((CHUNK, len(mentees)), dtype=np.float32)
+    for start in range(0, len(mentors), CHUNK):
+        rows = slice(start, min(start + CHUNK, len(mentors)))
+        size = rows.stop - start
+        counts[:size] = 0
+        for word in range(mentors.shape[1]):
+            np.bitwise_and(mentors[rows, word, None], mentees[None, :, word], out=both[:size])
+            counts[:size] += np.bitwise_count(both[:size], out=found[:size])
+        if nonzero is not None:
+            np.greater(counts[:size], 0, out=nonzero[rows])
+        counts[:size] *= scale
+        value[rows] += counts[:size]
+
+
+def any_shared(mentors: Bits, mentees: Bits) -> Mask:
+    """Whether each mentor × mentee pair has an item in common."""
+    found = np.zeros((len(mentors), len(mentees)), dtype=bool)
+    both = np.empty((CHUNK, len(mentees)), dtype=np.uint64)
+    for start in range(0, len(mentors), CHUNK):
+        rows = slice(start, min(start + CHUNK, len(mentors)))
+        size = rows.stop - start
+        for word in range(mentors.shape[1]):
+            np.bitwise_and(mentors[rows, word, None], mentees[None, :, word], out=both[:size])
+            found[rows] |= both[:size] != 0
+    return found
 
 
 def build(mentees: Sequence[Mentee], mentors: Sequence[Mentor], met: set[tuple[int, int]], weights: Weights) -> Problem:
     """Score every mentor × mentee pair at once and mark which pairs are possible."""
     started = time.perf_counter()
-    skills = vocabulary(skill for mentor in mentors for skill in mentor.skills)
-    value = incidence([m.skills for m in mentors], skills) @ incidence([m.skills for m in mentees], skills).T
-    shares_skill = value > 0
-    value /= np.array([max(len(mentee.skills), 1) for mentee in mentees], dtype=np.float32)
-    value *= np.float32(weights.skills)
+    wanted = {skill for mentee in mentees for skill in mentee.skills}
+    skills = vocabulary((skill for mentor in mentors for skill in mentor.skills), keep=wanted)
+    value = np.zeros((len(mentors), len(mentees)), dtype=np.float32)
+    shares_skill = np.empty(value.shape, dtype=bool)
+    per_skill = np.array([weights.skills / max(len(mentee.skills), 1) for mentee in mentees], dtype=np.float32)
+    mentor_skills, mentee_skills = (
+        bitsets([m.skills for m in mentors], skills),
+        bitsets([m.skills for m in mentees], skills),
+    )
+    accumulate(value, mentor_skills, mentee_skills, per_skill, nonzero=shares_skill)
     if weights.timezone:
-        value += np.float32(weights.timezone) * closeness(mentors, mentees)
-    tokens = vocabulary(word for mentor in mentors for skill in mentor.skills for word in words(skill))
+        add_closeness(value, mentors, mentees, np.float32(weights.timezone))
+    hoped = [words(mentee.goals) for mentee in mentees]
+    taught = [{word for skill in mentor.skills for word in words(skill)} for mentor in mentors]
+    tokens = vocabulary((word for words_ in taught for word in words_), keep=set().union(*hoped))
     if weights.goals and tokens:
-        value += np.float32(weights.goals) * goal_share(mentors, mentees, tokens)
+        add_goal_share(value, taught, hoped, tokens, np.float32(weights.goals))
     codes = vocabulary([*(c for m in mentors for c in m.languages), *(c for m in mentees for c in m.languages)])
-    speaks = incidence([m.languages for m in mentors], codes) @ incidence([m.languages for m in mentees], codes).T > 0
+    speaks = any_shared(bitsets([m.languages for m in mentors], codes), bitsets([m.languages for m in mentees], codes))
     fits = speaks & shares_skill
     del shares_skill
     possible = fits.copy()
@@ -147,30 +189,32 @@ def build(mentees: Sequence[Mentee], mentors: Sequence[Mentor], met: set[tuple[i
     return Problem(mentees, mentors, value, speaks, fits, possible, tokens, time.perf_counter() - started)
 
 
-def closeness(mentors: Sequence[Mentor], mentees: Sequence[Mentee]) -> Matrix:
-    """1 − hours apart / 12 around the clock; 0.5 where a time zone is unknown.
+def add_closeness(value: Matrix, mentors: Sequence[Mentor], mentees: Sequence[Mentee], weight: np.float32) -> None:
+    """Add weight × (1 − hours apart / 12, around the clock; 0.5 where a time zone is unknown).
 
-    Members share a few dozen offsets at most: the closeness of each pair of offsets is computed once, then
-    gathered into the full matrix.
+    Members share a few dozen offsets at most: one row of closeness per mentors' offset, added to their rows.
     """
     offsets = list(dict.fromkeys([*(m.offset for m in mentors), *(m.offset for m in mentees)]))
     index = {offset: position for position, offset in enumerate(offsets)}
-    table = np.array(
+    table = weight * np.array(
         [[0.5 if (apart := hours_apart(a, b)) is None else 1 - apart / 12 for b in offsets] for a in offsets],
         dtype=np.float32,
     )
     rows = np.array([index[mentor.offset] for mentor in mentors], dtype=np.intp)
     columns = np.array([index[mentee.offset] for mentee in mentees], dtype=np.intp)
-    return table[np.ix_(rows, columns)]
+    for offset in np.unique(rows).tolist():
+        group = np.flatnonzero(rows == offset)
+        value[group] += table[offset][columns]
 
 
-def goal_share(mentors: Sequence[Mentor], mentees: Sequence[Mentee], tokens: dict[str, int]) -> Matrix:
-    """Of the words of each mentee's goals that some mentor's skills use, the share this mentor's skills use."""
-    taught = incidence([{w for s in mentor.skills for w in words(s)} for mentor in mentors], tokens)
-    hoped = incidence([words(mentee.goals) for mentee in mentees], tokens)
-    shared = taught @ hoped.T
-    shared /= np.maximum(hoped.sum(axis=1), np.float32(1))
-    return shared
+def add_goal_share(
+    value: Matrix, taught: Sequence[set[str]], hoped: Sequence[set[str]], tokens: dict[str, int], weight: np.float32
+) -> None:
+    """Add weight × the share of the words of each mentee's goals (among those some mentor's skills use) that this
+    mentor's skills use."""
+    mentee_bits = bitsets(hoped, tokens)
+    known = np.bitwise_count(mentee_bits).sum(axis=1, dtype=np.float32)
+    accumulate(value, bitsets(taught, tokens), mentee_bits, weight / np.maximum(known, np.float32(1)))
 
 
 def excluded_cells(

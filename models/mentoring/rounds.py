@@ -79,9 +79,21 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A proposal just written, as the members are told about it."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    score: float
+    why: dict[str, Any]
+    answer_by: datetime
+
+
+@dataclass(frozen=True)
 class Publication:
     round: MentoringRound
-    proposals: list[Mentorship]
+    proposals: list[Proposal]
     skipped: int  # pairs of the preview no longer possible (someone was proposed, paused or left meanwhile)
 
 
@@ -272,7 +284,7 @@ async def publish(
 
 async def propose(
     session: AsyncSession, round_: MentoringRound, candidates: Sequence[Candidate], *, now: datetime
-) -> list[Mentorship]:
+) -> list[Proposal]:
     """Write the proposals still possible now, each in one of its mentor's free slots (call under the lock)."""
     guild_id = round_.guild_id
     offers = {
@@ -310,7 +322,7 @@ async def propose(
         if slot is not None:
             taken[mentor_id].add(slot)
     met = await met_pairs(session, guild_id)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for candidate in candidates:
         mentor, mentee = candidate.mentor_id, candidate.mentee_id
         key = rules.pair_key(mentor, mentee)
@@ -342,7 +354,17 @@ async def propose(
         )
     if not rows:
         return []
-    return list(await session.scalars(insert(Mentorship).returning(Mentorship), rows))
+    await session.execute(insert(Mentorship), rows)
+    written = await session.execute(
+        select(Mentorship.mentee_id, Mentorship.id).where(
+            Mentorship.round_id == round_.id, Mentorship.state == PairState.PROPOSED
+        )
+    )
+    ids = {mentee: mentorship for mentee, mentorship in written}  # a mentee has one live proposal: theirs
+    return [
+        Proposal(ids[row["mentee_id"]], row["mentor_id"], row["mentee_id"], row["score"], row["why"], row["answer_by"])
+        for row in rows
+    ]
 
 
 async def discard_round(session: AsyncSession, round_id: int) -> None:
