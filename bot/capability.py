@@ -4,6 +4,7 @@
 - `@job(kind)`: methods the scheduler runs for that job kind (the database owns the schedule).
 - `@listener()`: gateway event handlers whose work is tracked, so `idle()` can wait for it and unloading drains it.
 - `catch_up()`: what happened while Agora was offline, run once in the background after the first READY.
+- `profile_lines()`: what the capability adds to a member's `/profile show` (mentoring: their offer and request).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import discord
 from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.inflight import Inflight
 from models.scheduling import DueJob
@@ -109,6 +111,10 @@ class Capability(commands.Cog):
 
     async def catch_up(self) -> None:
         """What happened while Agora was offline (override); jobs that depend on it await `caught_up`."""
+
+    async def profile_lines(self, session: AsyncSession, guild_id: int, member_id: int, language: str) -> list[str]:
+        """Lines this capability adds to the member's `/profile show`, read in its transaction (override)."""
+        return []
 
     def busy(self) -> bool:
         """True while something this capability started is still running (override to count a writer's queue)."""

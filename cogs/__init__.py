@@ -8,4 +8,5 @@ COGS = (
     "cogs.profiles",
     "cogs.groups",
     "cogs.knowledge",
+    "cogs.mentoring",
 )

@@ -3,6 +3,7 @@ mentor. Onboarding fills it; members read and edit it here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -29,10 +30,13 @@ FIELDS = (
 )
 
 
-def render(profile: Profile | None, name: str, language: str, limit: int = MESSAGE_MAX) -> str:
-    """The profile as members read it, in their language, in at most `limit` characters (long answers shortened)."""
+def render(
+    profile: Profile | None, name: str, language: str, limit: int = MESSAGE_MAX, extra: Sequence[str] = ()
+) -> str:
+    """The profile as members read it, in their language, in at most `limit` characters (long answers shortened);
+    `extra`: lines other capabilities add (a mentor offer, a mentoring request)."""
     if profile is None or profile.is_empty():
-        return i18n.t(language, "profiles.show.empty", member=name)
+        return "\n".join([i18n.t(language, "profiles.show.empty", member=name), *extra])[:limit]
     unset = i18n.t(language, "profiles.show.unset")
     mentor = {None: unset, True: i18n.t(language, "profiles.show.yes"), False: i18n.t(language, "profiles.show.no")}
     values = {
@@ -50,7 +54,7 @@ def render(profile: Profile | None, name: str, language: str, limit: int = MESSA
             i18n.t(language, "profiles.show.line", field=i18n.t(language, f"profiles.field.{field}"), value=value)
             for field, value in shown.items()
         ]
-        return "\n".join(lines)
+        return "\n".join([*lines, *extra])
 
     return text(shortened(values, len(text(values)) - limit))
 
@@ -80,7 +84,12 @@ class Profiles(
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             profile = await profiles.get_profile(session, guild.id, target.id)
-        await send_ephemeral(interaction, render(profile, target.display_name, language))
+            extra = [
+                line
+                for cog in self.bot.capabilities()
+                for line in await cog.profile_lines(session, guild.id, target.id, language)
+            ]
+        await send_ephemeral(interaction, render(profile, target.display_name, language, extra=extra))
 
     @app_commands.command(name="edit", description="Edit your profile")
     @app_commands.describe(mentor="Would you mentor other members?")

@@ -26,6 +26,7 @@ CHANNEL_CHOICES = [
     app_commands.Choice(name="Rules (code of conduct)", value=ChannelPurpose.RULES.name.lower()),
     app_commands.Choice(name="Moderators", value=ChannelPurpose.MODERATORS.name.lower()),
     app_commands.Choice(name="Knowledge (forum or text)", value=ChannelPurpose.KNOWLEDGE.name.lower()),
+    app_commands.Choice(name="Mentoring (pairs' private threads)", value=ChannelPurpose.MENTORING.name.lower()),
 ]
 ROLE_CHOICES = [
     app_commands.Choice(name="Member", value=RolePurpose.MEMBER.name.lower()),
@@ -41,6 +42,7 @@ CHANNEL_NEEDS = {
         "create_public_threads",
         "send_messages_in_threads",
     ),
+    ChannelPurpose.MENTORING: ("create_private_threads", "send_messages_in_threads"),
 }
 FORUM_PURPOSES = (ChannelPurpose.KNOWLEDGE,)
 DEFAULT_NEEDS = ("send_messages", "embed_links", "read_message_history")

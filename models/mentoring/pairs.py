@@ -172,12 +172,16 @@ async def record_asked(session: AsyncSession, mentorship_ids: list[int], *, now:
         await session.execute(_fresh(update(Mentorship).where(Mentorship.id.in_(mentorship_ids)).values(asked_at=now)))
 
 
-async def unasked(session: AsyncSession) -> list[Mentorship]:
+async def unasked(session: AsyncSession, guild_id: int) -> list[Mentorship]:
     """Proposals whose members were never asked (Agora stopped while sending): the catch-up asks them."""
     return list(
         await session.scalars(
             select(Mentorship)
-            .where(Mentorship.state == PairState.PROPOSED, Mentorship.asked_at.is_(None))
+            .where(
+                Mentorship.guild_id == guild_id,
+                Mentorship.state == PairState.PROPOSED,
+                Mentorship.asked_at.is_(None),
+            )
             .order_by(Mentorship.id)
         )
     )
