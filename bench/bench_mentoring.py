@@ -42,7 +42,14 @@ TARGET_SECONDS, TARGET_BYTES = 2.0, 1 << 30
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SKILLS = [f"skill {n}" for n in range(60)]
 POPULARITY = [1 / (rank + 1) for rank in range(len(SKILLS))]
-ZONES: list[str | None] = ["Europe/Paris", "Europe/London", "America/Montreal", "America/Los_Angeles", "Africa/Dakar", "Asia/Kolkata"]
+ZONES: list[str | None] = [
+    "Europe/Paris",
+    "Europe/London",
+    "America/Montreal",
+    "America/Los_Angeles",
+    "Africa/Dakar",
+    "Asia/Kolkata",
+]
 ZONES += ["Asia/Tokyo", "America/Sao_Paulo", "Europe/Brussels", None]
 WEIGHTS = Weights(3, 1, 1)
 

@@ -30,7 +30,7 @@ CHOICES_MAX = 25  # https://discord.com/developers/docs/interactions/application
 class PairCommands(MentoringBase):
     async def consent(self, interaction: Interaction, mentorship_id: int, *, accept: bool) -> None:
         async with self.bot.db.transaction() as session:
-            pair = await session.get(Mentorship, mentorship_id)
+            pair = await pairs.find(session, mentorship_id)
         if pair is None:
             raise NoLongerAvailableError()
         pairs.side_of(pair, interaction.user.id)
@@ -80,7 +80,7 @@ class PairCommands(MentoringBase):
     @form("mentoring", "decline", r"(?P<mentorship>\d+)")
     async def decline(self, interaction: Interaction, values: dict[str, str], *, mentorship: int) -> None:
         async with self.bot.db.transaction() as session:
-            pair = await session.get(Mentorship, mentorship)
+            pair = await pairs.find(session, mentorship)
         if pair is None or (guild := self.bot.get_guild(pair.guild_id)) is None:
             raise NoLongerAvailableError()
         language = (await self.guild_context(guild.id)).language

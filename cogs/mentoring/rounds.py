@@ -86,7 +86,7 @@ class RoundCommands(MentoringBase):
         if not interaction.permissions.manage_guild:
             raise HostOnlyError()
         async with self.bot.db.transaction() as session:
-            found = await session.get(MentoringRound, round_id)
+            found = await rounds.find_round(session, round_id)
         if found is None:
             raise NoLongerAvailableError()
         if action == "weights":
@@ -119,7 +119,7 @@ class RoundCommands(MentoringBase):
             raise HostOnlyError()
         weights = Weights(*(rules.parse_weight(values.get(name, "")) for name in WEIGHTS))
         async with self.bot.db.transaction() as session:
-            found = await session.get(MentoringRound, round)
+            found = await rounds.find_round(session, round)
         if found is None or found.state != RoundState.PREVIEW:
             raise rounds.RoundGoneError()
         await interaction.response.defer(ephemeral=True, thinking=True)

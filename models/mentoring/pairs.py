@@ -16,6 +16,7 @@ from models import scheduling
 from models.base import insert_or_ignore
 from models.errors import StrangerError, UserError
 from models.mentoring import rules
+from models.mentoring.rounds import ROW_ID_MAX
 from models.mentoring.rules import LIVE, Answer, PairState
 from models.mentoring.service import CHECK_IN_JOB, mentoring_settings, schedule_check_ins
 from models.mentoring.tables import CheckIn, Feedback, MenteeRequest, MentorOffer, Mentorship
@@ -74,7 +75,19 @@ def _fresh(statement: Any) -> Any:
     return statement.execution_options(synchronize_session=False)
 
 
+def is_row_id(value: int) -> bool:
+    """A number that can be one of our row ids (INTEGER): a member may type anything, PostgreSQL refuses more."""
+    return 0 < value <= ROW_ID_MAX
+
+
+async def find(session: AsyncSession, mentorship_id: int) -> Mentorship | None:
+    """The proposal or pair, or None (for a number that cannot be one too)."""
+    return await session.get(Mentorship, mentorship_id) if is_row_id(mentorship_id) else None
+
+
 async def get(session: AsyncSession, mentorship_id: int) -> Mentorship:
+    if not is_row_id(mentorship_id):
+        raise ProposalClosedError()
     pair = await session.get(Mentorship, mentorship_id, populate_existing=True)
     if pair is None:
         raise ProposalClosedError()
@@ -270,7 +283,7 @@ class CheckedIn:
 async def answer_check_in(
     session: AsyncSession, check_in_id: int, member_id: int, met: bool, *, now: datetime
 ) -> CheckedIn:
-    check_in = await session.get(CheckIn, check_in_id, populate_existing=True)
+    check_in = await session.get(CheckIn, check_in_id, populate_existing=True) if is_row_id(check_in_id) else None
     if check_in is None:
         raise CheckInClosedError()
     pair = await get(session, check_in.mentorship_id)
@@ -317,7 +330,7 @@ async def choose(
     """The pair `/mentoring end` is about: the one named (a member's own, or any for a host), else the member's
     only one."""
     if mentorship_id is not None:
-        pair = await session.get(Mentorship, mentorship_id)
+        pair = await session.get(Mentorship, mentorship_id) if is_row_id(mentorship_id) else None
         if pair is None or pair.guild_id != guild_id or pair.state != PairState.ACTIVE:
             raise NotActiveError()
         if not host:

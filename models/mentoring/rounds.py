@@ -26,6 +26,8 @@ from models.mentoring.service import EXPIRE_JOB, REMIND_JOB, live_loads, mentori
 from models.mentoring.tables import MenteeRequest, MentoringRound, MentoringSettings, MentorOffer, Mentorship, RoundPair
 from models.profiles import Profile
 
+ROW_ID_MAX = 2**31 - 1  # our row ids are INTEGER: PostgreSQL refuses to compare them with more
+
 if TYPE_CHECKING:
     from models.mentoring.matching import Mentee, Mentor, Plan
 
@@ -232,9 +234,13 @@ async def plan_round(
     return Preview(round_, plan)
 
 
+async def find_round(session: AsyncSession, round_id: int) -> MentoringRound | None:
+    return await session.get(MentoringRound, round_id) if 0 < round_id <= ROW_ID_MAX else None
+
+
 async def publish_round(session: AsyncSession, round_id: int, *, host_id: int | None, now: datetime) -> Publication:
     """Turn the preview's pairs that are still possible into proposals (both asked, 72 hours to answer)."""
-    round_ = await session.get(MentoringRound, round_id)
+    round_ = await find_round(session, round_id)
     if round_ is None:
         raise RoundGoneError()
     await lock(session, round_.guild_id)
@@ -368,7 +374,7 @@ async def propose(
 
 
 async def discard_round(session: AsyncSession, round_id: int) -> None:
-    round_ = await session.get(MentoringRound, round_id)
+    round_ = await find_round(session, round_id)
     if round_ is None or round_.state != RoundState.PREVIEW:
         raise RoundGoneError()
     round_.state = RoundState.DISCARDED

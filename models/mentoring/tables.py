@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
 
 DEFAULT_WEIGHTS = {"skills": 3, "timezone": 1, "goals": 1}
 DEFAULT_CHECK_IN_DAYS = 14
@@ -32,7 +32,7 @@ class MentoringSettings(Base):
     timezone_weight: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["timezone"])
     goals_weight: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEIGHTS["goals"])
     # Language codes members may mentor in ("fr", "es"); None: the languages Agora speaks.
-    languages: Mapped[list[str] | None] = mapped_column(JSON)
+    languages: Mapped[list[str] | None] = mapped_column(CleanJSON)
     check_in_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_CHECK_IN_DAYS)
     auto_round_days: Mapped[int] = mapped_column(Integer, default=0)  # 0: no automatic rounds
     publications: Mapped[int] = mapped_column(Integer, default=0)
@@ -45,9 +45,9 @@ class MentorOffer(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     capacity: Mapped[int] = mapped_column(Integer)
-    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
-    note: Mapped[str | None] = mapped_column(Text)
+    skills: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+    note: Mapped[str | None] = mapped_column(CleanText)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -58,9 +58,9 @@ class MenteeRequest(Base):
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
-    goals: Mapped[str | None] = mapped_column(Text)
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
+    goals: Mapped[str | None] = mapped_column(CleanText)
+    languages: Mapped[list[str]] = mapped_column(CleanJSON, default=list)
     waiting_since: Mapped[datetime] = mapped_column(UTCDateTime())
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a completed mentorship fulfilled it
@@ -74,9 +74,9 @@ class MentoringRound(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    kind: Mapped[str] = mapped_column(String(16))  # RoundKind
-    state: Mapped[str] = mapped_column(String(16))  # RoundState
-    weights: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    kind: Mapped[str] = mapped_column(CleanString(16))  # RoundKind
+    state: Mapped[str] = mapped_column(CleanString(16))  # RoundState
+    weights: Mapped[dict[str, int]] = mapped_column(CleanJSON, default=dict)
     created_by: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_by: Mapped[int | None] = mapped_column(Snowflake)
@@ -97,7 +97,7 @@ class RoundPair(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     mentor_id: Mapped[int] = mapped_column(Snowflake)
     score: Mapped[float] = mapped_column(Float)
-    why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    why: Mapped[dict[str, Any]] = mapped_column(CleanJSON, default=dict)
 
 
 class Mentorship(Base):
@@ -119,19 +119,19 @@ class Mentorship(Base):
     mentee_id: Mapped[int] = mapped_column(Snowflake)
     pair_low: Mapped[int] = mapped_column(Snowflake)
     pair_high: Mapped[int] = mapped_column(Snowflake)
-    state: Mapped[str] = mapped_column(String(16))  # PairState
+    state: Mapped[str] = mapped_column(CleanString(16))  # PairState
     slot: Mapped[int | None] = mapped_column(Integer)
     live_mentee_id: Mapped[int | None] = mapped_column(Snowflake)
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    why: Mapped[dict[str, Any]] = mapped_column(CleanJSON, default=dict)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answer_by: Mapped[datetime] = mapped_column(UTCDateTime())
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    mentor_answer: Mapped[str | None] = mapped_column(String(8))
-    mentee_answer: Mapped[str | None] = mapped_column(String(8))
+    mentor_answer: Mapped[str | None] = mapped_column(CleanString(8))
+    mentee_answer: Mapped[str | None] = mapped_column(CleanString(8))
     declined_by: Mapped[int | None] = mapped_column(Snowflake)
-    decline_reason: Mapped[str | None] = mapped_column(Text)  # for hosts only
+    decline_reason: Mapped[str | None] = mapped_column(CleanText)  # for hosts only
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -166,5 +166,5 @@ class Feedback(Base):
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     rating: Mapped[int | None] = mapped_column(Integer)
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(CleanText)
     given_at: Mapped[datetime] = mapped_column(UTCDateTime())
