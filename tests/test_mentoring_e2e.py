@@ -408,11 +408,20 @@ async def test_automatic_rounds_restart_proof_buttons_and_export(discord: Emulat
     await agora.restart()
     answered = await bob.click(proposal_dm(bob), "Accept")  # posted before the restart
     assert answered.original is not None and answered.original.content.startswith("✅ You accepted.")
+    await alice.click(proposal_dm(alice), "Accept")
+    thread = await discord.wait_for(lambda: next(iter(discord.guild.threads()), None), what="the thread")
+    choices = await place.host.autocomplete("mentoring end", mentorship="ali")
+    assert [choice["name"] for choice in choices] == ["alice → bob"]
+    assert await bob.autocomplete("mentoring end", mentorship="zz") == []
+    ended = await place.host.slash("mentoring end", mentorship=choices[0]["value"])  # a host ends any of them
+    assert ended.content.startswith(f"🏁 The mentorship of {alice.mention} and {bob.mention} has ended.")
+    await discord.wait_for(lambda: thread.archived, what="the thread archived")
+    assert thread.messages[-1].content.startswith(f"🏁 A host ({place.host.mention}) ended this mentorship.")
     export = await slash(place.host, "mentoring export")
     files = {attachment.filename: attachment.data for attachment in export.followups[0].attachments}
     pairs = list(csv.DictReader(io.StringIO(files[f"mentoring-pairs-{discord.guild.id}.csv"].decode("utf-8-sig"))))
-    assert [(row["mentor"], row["mentee"], row["state"]) for row in pairs] == [("alice", "bob", "proposed")]
+    assert [(row["mentor"], row["mentee"], row["state"]) for row in pairs] == [("alice", "bob", "completed")]
     members = list(csv.DictReader(io.StringIO(files[f"mentoring-members-{discord.guild.id}.csv"].decode("utf-8-sig"))))
-    assert sorted(row["role"] for row in members) == ["mentee", "mentor"]
+    assert sorted(row["role"] for row in members) == ["mentee (fulfilled)", "mentor"]
     off = await slash(place.host, "mentoring settings", auto_round_days=0)
     assert "• Automatic rounds: off" in off.content

@@ -15,7 +15,7 @@ from bot import i18n
 from bot.capability import Capability
 from bot.checks import channel_problems
 from bot.delivery import notify_hosts, send_dm
-from bot.members import find_member
+from bot.members import display_names, find_member
 from cogs.mentoring import render
 from cogs.mentoring.components import consent_view, rating_view
 from models import profiles
@@ -28,6 +28,8 @@ from models.mentoring.tables import MenteeRequest, MentorOffer, Mentorship
 log = logging.getLogger(__name__)
 
 THREAD_NEEDS = ("create_private_threads", "send_messages_in_threads")
+# Names in CSVs: asked from Discord (100 per gateway request) up to this many members, else from the cache only.
+NAMES_ASKED_MAX = 1000
 THREAD_NAME_MAX = 100
 ARCHIVE_AFTER_MINUTES: Literal[10080] = 10080  # a week without messages; posting (a check-in) reopens it
 
@@ -43,6 +45,12 @@ class MentoringBase(Capability):
     async def guild_context(self, guild_id: int) -> GuildContext:
         async with self.bot.db.transaction() as session:
             return await self.bot.context(session, guild_id)
+
+    async def names(self, guild: discord.Guild, member_ids: Sequence[int]) -> dict[int, str]:
+        """Display names for a CSV; for very large lists only those Agora already knows (the ids are there too)."""
+        if len(member_ids) <= NAMES_ASKED_MAX:
+            return await display_names(guild, member_ids)
+        return {member_id: member.display_name for member_id in member_ids if (member := guild.get_member(member_id))}
 
     async def tell(self, guild: discord.Guild, member_id: int, **message: Any) -> bool:
         """A DM to a member still in the server; False when they left or do not accept DMs."""

@@ -11,7 +11,6 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
-from bot.members import display_names
 from bot.replies import send_ephemeral
 from cogs.mentoring import render
 from cogs.mentoring.base import MentoringBase
@@ -41,16 +40,18 @@ class HostCommands(MentoringBase):
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
-            names = await display_names(guild, sorted(await service.member_ids(session, guild.id)))
+            members = sorted(await service.member_ids(session, guild.id, history=True))
+        names = await self.names(guild, members)  # outside the transaction: Discord may take a while
+        async with self.bot.db.transaction() as session:
             pairs = await service.export_pairs(session, guild.id, names)
-            members = await service.export_members(session, guild.id, names)
+            rows = await service.export_members(session, guild.id, names)
         files = [
             discord.File(io.BytesIO(to_csv(service.PAIR_COLUMNS, pairs)), filename=f"mentoring-pairs-{guild.id}.csv"),
             discord.File(
-                io.BytesIO(to_csv(service.MEMBER_COLUMNS, members)), filename=f"mentoring-members-{guild.id}.csv"
+                io.BytesIO(to_csv(service.MEMBER_COLUMNS, rows)), filename=f"mentoring-members-{guild.id}.csv"
             ),
         ]
-        done = i18n.t(language, "mentoring.export.done", pairs=len(pairs), members=len(members))
+        done = i18n.t(language, "mentoring.export.done", pairs=len(pairs), members=len(rows))
         await interaction.followup.send(done, files=files, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @MentoringBase.mentoring.command(

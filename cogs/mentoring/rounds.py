@@ -13,7 +13,6 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
-from bot.members import display_names
 from bot.replies import send_ephemeral
 from bot.ui import custom_id, form, form_view
 from cogs.mentoring import render
@@ -74,7 +73,7 @@ class RoundCommands(MentoringBase):
             | set(plan.unmatched)
             | set(plan.unused)
         )
-        names = await display_names(guild, sorted(members))
+        names = await self.names(guild, sorted(members))
         file = discord.File(
             io.BytesIO(render.preview_csv(plan, names)), filename=f"mentoring-round-{shown.round.id}.csv"
         )

@@ -531,15 +531,14 @@ async def export_members(session: AsyncSession, guild_id: int, names: dict[int, 
     return rows
 
 
-async def member_ids(session: AsyncSession, guild_id: int) -> set[int]:
-    """Everyone mentoring knows about in this server (for exports' names and the departures' catch-up)."""
+async def member_ids(session: AsyncSession, guild_id: int, *, history: bool = False) -> set[int]:
+    """Members with an offer, a request or a live proposal or pair here (`history`: every pair ever, for exports)."""
     found: set[int] = set(await session.scalars(select(MentorOffer.member_id).where(MentorOffer.guild_id == guild_id)))
     found |= set(await session.scalars(select(MenteeRequest.member_id).where(MenteeRequest.guild_id == guild_id)))
-    for mentor_id, mentee_id in await session.execute(
-        select(Mentorship.mentor_id, Mentorship.mentee_id).where(
-            Mentorship.guild_id == guild_id, Mentorship.state.in_(LIVE)
-        )
-    ):
+    pairs = select(Mentorship.mentor_id, Mentorship.mentee_id).where(Mentorship.guild_id == guild_id)
+    if not history:
+        pairs = pairs.where(Mentorship.state.in_(LIVE))
+    for mentor_id, mentee_id in await session.execute(pairs):
         found |= {mentor_id, mentee_id}
     return found
 
