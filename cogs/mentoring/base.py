@@ -53,9 +53,13 @@ class MentoringBase(Capability):
         return {member_id: member.display_name for member_id in member_ids if (member := guild.get_member(member_id))}
 
     async def tell(self, guild: discord.Guild, member_id: int, **message: Any) -> bool:
-        """A DM to a member still in the server; False when they left or do not accept DMs."""
-        member = await find_member(guild, member_id)
-        return member is not None and await send_dm(member, **message) is not None
+        """A DM to a member still in the server; False when they left, do not accept DMs, or Discord refused."""
+        try:
+            member = await find_member(guild, member_id)
+            return member is not None and await send_dm(member, **message) is not None
+        except discord.HTTPException as error:
+            log.warning("could not DM a member of guild %s about mentoring (%s)", guild.id, error.status)
+            return False
 
     async def ask(self, guild: discord.Guild, proposals: Sequence[Proposal]) -> None:
         """DM both members of each proposal with Accept/Decline; the hosts hear about those who cannot be reached."""
