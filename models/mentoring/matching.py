@@ -246,10 +246,11 @@ def solve(problem: Problem) -> Plan:
     wide = len(owner) <= mentees
     cost = np.empty((len(owner), mentees) if wide else (mentees, len(owner)), dtype=np.float64)
     start = 0
-    for level in levels:
-        block = problem.value if len(level) == len(problem.mentors) else problem.value[level]
-        end = start + len(level)
-        np.negative(block if wide else block.T, out=cost[start:end] if wide else cost[:, start:end])
+    for rows in (level[offset : offset + CHUNK] for level in levels for offset in range(0, len(level), CHUNK)):
+        end = start + len(rows)  # a few rows at a time: no large temporary beside the matrix itself
+        np.negative(
+            problem.value[rows] if wide else problem.value[rows].T, out=cost[start:end] if wide else cost[:, start:end]
+        )
         start = end
     assembled = time.perf_counter() - assembling
     solving = time.perf_counter()
