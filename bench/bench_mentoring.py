@@ -146,6 +146,7 @@ class Run:
     total: float  # /mentoring round, then Publish: the two use cases, each in its transaction
     load: float  # reading the pool (measured again after the round, outside the total)
     build: float
+    assemble: float
     solve: float
     publish: float
     pairs: int
@@ -158,7 +159,7 @@ class Run:
     @property
     def write_preview(self) -> float:
         """What the preview cost beyond reading, building and solving: writing the round and its pairs."""
-        return max(self.total - self.publish - self.load - self.build - self.solve, 0.0)
+        return max(self.total - self.publish - self.load - self.build - self.assemble - self.solve, 0.0)
 
 
 async def anchor(db: Database) -> float:
@@ -204,6 +205,7 @@ async def one_run(directory: Path, seed_value: int, *, trace: bool = False) -> R
         total=(previewed - started) + (done - publishing),
         load=load,
         build=preview.plan.build_seconds,
+        assemble=preview.plan.assemble_seconds,
         solve=preview.plan.solve_seconds,
         publish=done - publishing,
         pairs=len(preview.plan.pairs),
@@ -240,7 +242,13 @@ def report(run: Run, label: str) -> None:
     def step(name: str, seconds: float) -> str:
         return f"{name} {seconds * 1000:.0f} ms ({seconds / run.anchor:.1f}× anchor)"
 
-    steps = [("load", run.load), ("build", run.build), ("solve", run.solve), ("write preview", run.write_preview)]
+    steps = [
+        ("load", run.load),
+        ("scores", run.build),
+        ("solver's float64 matrix", run.assemble),
+        ("solve", run.solve),
+        ("write preview", run.write_preview),
+    ]
     print(
         f"{label}: total {run.total:.2f} s · " + " · ".join(step(*each) for each in [*steps, ("publish", run.publish)])
     )

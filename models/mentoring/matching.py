@@ -78,8 +78,9 @@ class Plan:
     pairs: list[Pair]
     unmatched: dict[int, Unmatched]  # mentee id → why nobody
     unused: dict[int, Unmatched]  # mentor id with free places who got nobody → why
-    build_seconds: float = 0.0
-    solve_seconds: float = 0.0
+    build_seconds: float = 0.0  # the score matrices
+    solve_seconds: float = 0.0  # the matcher alone
+    assemble_seconds: float = 0.0  # the solver's own matrix, from the score matrix
 
     @property
     def total(self) -> float:
@@ -236,29 +237,34 @@ def slot_levels(mentors: Sequence[Mentor]) -> list[npt.NDArray[np.intp]]:
 
 
 def solve(problem: Problem) -> Plan:
-    """The assignment with the highest total score (pairs that are not possible are dropped afterwards)."""
-    levels = slot_levels(problem.mentors)
-    owner = np.concatenate(levels) if levels else np.zeros(0, dtype=np.intp)
-    mentees = len(problem.mentees)
-    if not len(owner) or not mentees:
-        return explain(problem, np.zeros(0, np.intp), np.zeros(0, np.intp), 0.0)
+    """The assignment with the highest total score (pairs that are not possible are dropped afterwards).
+
+    Only members with at least one possible pair enter the solver's matrix: mentor places as rows, mentees as
+    columns, in float64 (what scipy computes in), fewer rows than columns where possible.
+    """
     assembling = time.perf_counter()
-    wide = len(owner) <= mentees
-    cost = np.empty((len(owner), mentees) if wide else (mentees, len(owner)), dtype=np.float64)
+    columns_in = np.flatnonzero(problem.possible.any(axis=0))
+    fitting: Mask = np.asarray(problem.possible.any(axis=1), dtype=bool)
+    levels = [level[fitting[level]] for level in slot_levels(problem.mentors)]
+    owner = np.concatenate(levels) if levels else np.zeros(0, dtype=np.intp)
+    if not len(owner) or not len(columns_in):
+        return explain(problem, np.zeros(0, np.intp), np.zeros(0, np.intp), 0.0)
+    every_column = len(columns_in) == len(problem.mentees)
+    wide = len(owner) <= len(columns_in)
+    cost = np.empty((len(owner), len(columns_in)) if wide else (len(columns_in), len(owner)), dtype=np.float64)
     start = 0
     for rows in (level[offset : offset + CHUNK] for level in levels for offset in range(0, len(level), CHUNK)):
         end = start + len(rows)  # a few rows at a time: no large temporary beside the matrix itself
-        np.negative(
-            problem.value[rows] if wide else problem.value[rows].T, out=cost[start:end] if wide else cost[:, start:end]
-        )
+        block = problem.value[rows] if every_column else problem.value[np.ix_(rows, columns_in)]
+        np.negative(block if wide else block.T, out=cost[start:end] if wide else cost[:, start:end])
         start = end
     assembled = time.perf_counter() - assembling
     solving = time.perf_counter()
     rows, columns = linear_sum_assignment(cost)
     seconds = time.perf_counter() - solving
     del cost
-    mentor_rows, mentee_columns = (owner[rows], columns) if wide else (owner[columns], rows)
-    return explain(problem, mentor_rows, mentee_columns, seconds, extra_build=assembled)
+    slots, mentees = (rows, columns) if wide else (columns, rows)
+    return explain(problem, owner[slots], columns_in[mentees], seconds, assemble_seconds=assembled)
 
 
 def greedy(problem: Problem) -> Plan:
@@ -289,11 +295,12 @@ def explain(
     columns: npt.NDArray[np.intp],
     seconds: float,
     *,
-    extra_build: float = 0.0,
+    assemble_seconds: float = 0.0,
 ) -> Plan:
     """The possible pairs of an assignment with their reasons, and why everyone else got nobody.
 
-    `seconds` is the matcher's own time; `extra_build` what it spent preparing its input (the solver's matrix)."""
+    `seconds` is the matcher's own time; `assemble_seconds` what it spent preparing its input (the solver's
+    matrix)."""
     keep = problem.possible[rows, columns]
     rows, columns = rows[keep], columns[keep]
     scores = problem.value[rows, columns] - EPSILON
@@ -311,8 +318,9 @@ def explain(
         pairs,
         {problem.mentees[index].member_id: reason for index, reason in unmatched.items()},
         {problem.mentors[index].member_id: reason for index, reason in unused.items()},
-        problem.build_seconds + extra_build,
+        problem.build_seconds,
         seconds,
+        assemble_seconds,
     )
 
 
