@@ -11,6 +11,7 @@ from .errors import MISSING_PERMISSIONS, ApiError, raise_for, unknown
 from .faults import Faults
 from .gateway import Gateway
 from .journal import Journal
+from .limits import Limits
 from .state import DM, Attachment, Channel, Guild, Json, Member, Message, State, utcnow
 
 
@@ -35,6 +36,7 @@ class Core:
     interaction_deadline: float = 3.0
     followup_ttl: float = 15 * 60.0
     openapi_enabled: bool = True
+    limits: Limits = field(default_factory=Limits)
     _component_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # ---- lookups that answer Discord's 404s -------------------------------------------------------

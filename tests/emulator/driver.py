@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import inspect
 import logging
 import socket
@@ -11,10 +12,12 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from . import events as scheduled
 from . import interactions as build
 from . import (
     payloads,
     routes_app,
+    routes_events,
     routes_guilds,
     routes_interactions,
     routes_manage,
@@ -29,6 +32,7 @@ from .faults import Faults
 from .gateway import HEARTBEAT_INTERVAL, Gateway
 from .interactions import DriverError
 from .journal import Journal, Rejection, RestRequest, Violation
+from .limits import Limits
 from .members import MemberDriver
 from .rest import Rest, RouteTable
 from .state import (
@@ -41,6 +45,7 @@ from .state import (
     Message,
     Overwrite,
     Role,
+    ScheduledEvent,
     State,
     User,
 )
@@ -60,6 +65,7 @@ def _routes() -> RouteTable:
         routes_threads,
         routes_manage,
         routes_pins,
+        routes_events,
     ):
         table.routes.extend(module.routes.routes)
     return table
@@ -81,6 +87,7 @@ class Emulator:
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
         host: str = "127.0.0.1",
         port: int = 0,
+        global_rate_limit: int | None = None,
     ) -> None:
         self.host, self.port = host, port
         state = seed.new_state()
@@ -95,6 +102,7 @@ class Emulator:
             interaction_deadline=interaction_deadline,
             openapi_enabled=openapi,
         )
+        self.core.limits.global_rate = global_rate_limit
         self._runner: web.AppRunner | None = None
         self._expected_codes: set[int] = set()
         self._expect_any = False
@@ -196,6 +204,11 @@ class Emulator:
     @property
     def faults(self) -> Faults:
         return self.core.faults
+
+    @property
+    def limits(self) -> Limits:
+        """The global rate limit (off by default): `limits.global_rate = 50`; `limits.limited` lists each 429."""
+        return self.core.limits
 
     @property
     def connected(self) -> bool:
@@ -365,6 +378,13 @@ class Emulator:
         """A moderator deletes a thread with its messages; dispatches THREAD_DELETE."""
         threads.delete_thread(self.core, thread)
         await self.sync()
+
+    async def advance_events(self, guild: Guild, now: datetime.datetime) -> list[ScheduledEvent]:
+        """Apply what Discord does to scheduled events on its own by `now` (external events start and end at their
+        times, events never started are cancelled hours later); returns the events changed."""
+        changed = scheduled.automate(self.core, guild, now)
+        await self.sync()
+        return changed
 
     async def _announce(self, event: str, data: Json) -> None:
         """Dispatch, then wait until the bot has processed it (its cache is up to date)."""

@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from . import events as scheduled
 from . import interactions as build
-from . import threads
+from . import threads, voice
 from .errors import ApiError
 from .interactions import DriverError
 from .routes_messages import add_reaction, remove_reaction
-from .state import DM, Channel, Emoji, Guild, Interaction, Json, Member, Message, Role, User, walk_components
+from .state import (
+    DM,
+    Channel,
+    Emoji,
+    Guild,
+    Interaction,
+    Json,
+    Member,
+    Message,
+    Role,
+    ScheduledEvent,
+    User,
+    walk_components,
+)
 
 if TYPE_CHECKING:
     from .driver import Emulator
@@ -242,6 +256,26 @@ class MemberDriver:
         if message.author_id != self.id:
             raise DriverError(f"{self.name} can only delete their own messages")
         self.emulator.core.delete_message(message)
+        await self.emulator.sync()
+
+    async def join_voice(self, channel: Channel) -> None:
+        """Connect to a voice or stage channel, or move there from another; dispatches VOICE_STATE_UPDATE."""
+        try:
+            voice.connect(self.emulator.core, self.guild, self.member, channel)
+        except ApiError as error:
+            raise DriverError(f"{self.name} cannot join #{channel.name}: {error.message}") from None
+        await self.emulator.sync()
+
+    move_voice = join_voice
+
+    async def leave_voice(self) -> None:
+        """Disconnect from voice; dispatches VOICE_STATE_UPDATE with a null channel."""
+        voice.connect(self.emulator.core, self.guild, self.member, None)
+        await self.emulator.sync()
+
+    async def interested(self, event: ScheduledEvent, *, interested: bool = True) -> None:
+        """Mark (or unmark) "Interested" on a scheduled event; dispatches GUILD_SCHEDULED_EVENT_USER_ADD/REMOVE."""
+        scheduled.set_interest(self.emulator.core, self.guild, event, self.id, interested=interested)
         await self.emulator.sync()
 
     async def dm_channel(self) -> Channel:

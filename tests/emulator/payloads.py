@@ -8,7 +8,7 @@ from . import permissions
 from .state import (
     DM,
     PRIVATE_THREAD,
-    VOICE,
+    VOCAL_TYPES,
     Attachment,
     Channel,
     Command,
@@ -20,11 +20,11 @@ from .state import (
     ScheduledEvent,
     State,
     User,
+    VoiceState,
     iso,
 )
 
 CDN = "https://cdn.discordapp.com"
-STAGE = 13
 
 
 def user(u: User) -> Json:
@@ -102,7 +102,7 @@ def channel(state: State, c: Channel) -> Json:
         {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in c.overwrites
     ]
     data["topic"] = c.topic
-    if c.type in (VOICE, STAGE):
+    if c.type in VOCAL_TYPES:
         # https://discord.com/developers/docs/resources/channel#channel-object (voice: bitrate, user_limit)
         data.update(bitrate=64000, user_limit=0, rtc_region=None, video_quality_mode=1)
     if c.type == 15:
@@ -265,7 +265,7 @@ def guild(state: State, g: Guild, *, members_included: bool) -> Json:
         "large": False,
         "unavailable": False,
         "member_count": len(g.members),
-        "voice_states": [],
+        "voice_states": [voice_state(state, g, v, with_member=False) for v in g.voice_states.values()],
         "presences": [],
         "members": [member(m) for m in listed],
         "channels": [channel(state, c) for c in g.channels.values() if not c.is_thread],
@@ -309,10 +309,30 @@ def scheduled_event(state: State, e: ScheduledEvent) -> Json:
         "entity_type": e.entity_type,
         "entity_id": None,
         "entity_metadata": e.entity_metadata,
-        "user_count": 0,
+        "user_count": len(e.user_ids),
         "image": e.image,
         "recurrence_rule": e.recurrence_rule,
     }
+
+
+def voice_state(state: State, g: Guild, v: VoiceState, *, with_member: bool = True) -> Json:
+    """A voice state as VOICE_STATE_UPDATE carries it (with the member), or as GUILD_CREATE lists it."""
+    data: Json = {
+        "guild_id": str(g.id),
+        "channel_id": str(v.channel_id),
+        "user_id": str(v.user_id),
+        "session_id": v.session_id,
+        "deaf": False,
+        "mute": False,
+        "self_deaf": v.self_deaf,
+        "self_mute": v.self_mute,
+        "self_video": False,
+        "suppress": v.suppress,
+        "request_to_speak_timestamp": None,
+    }
+    if with_member and v.user_id in g.members:
+        data["member"] = member(g.members[v.user_id])
+    return data
 
 
 def command(c: Command) -> Json:

@@ -167,6 +167,9 @@ class Rest:
         record.route = route.template
         if route.auth and request.headers.get("Authorization") != f"Bot {core.token}":
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        limited = core.limits.admit(record.method, record.path) if route.auth else None
+        if limited is not None:
+            return limited
         if fault is not None:
             return fault.response()
         body, uploads = await _read_body(request, record)

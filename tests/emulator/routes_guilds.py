@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import payloads
+from . import events, payloads
 from . import permissions as perms
 from .core import Core
 from .errors import ApiError, raise_for, unknown
@@ -110,10 +110,12 @@ def _event_errors(body: Json) -> Json:
     return errors.tree
 
 
-def _require_events(core: Core, guild: Guild) -> None:
+def _require_events(core: Core, guild: Guild, body: Json | None = None) -> None:
     granted = perms.base_permissions(guild, core.bot_member(guild))
     if not granted & (perms.MANAGE_EVENTS | perms.CREATE_EVENTS):
         raise ApiError(403, 50013, "Missing Permissions", detail="missing MANAGE_EVENTS")
+    if body is not None:
+        events.require_channel(core, guild, body)
 
 
 def _event(call: Call) -> tuple[Guild, ScheduledEvent]:
@@ -142,8 +144,9 @@ EVENT_FIELDS = (
 async def create_event(call: Call) -> Reply:
     core, body = call.core, call.json
     guild = core.guild(call.params["guild_id"])
-    _require_events(core, guild)
+    _require_events(core, guild, body)
     raise_for(_event_errors(body))
+    events.check_cap(guild)
     event = ScheduledEvent(
         id=core.state.new_id(),
         guild_id=guild.id,
@@ -187,9 +190,10 @@ async def get_event(call: Call) -> Reply:
 @routes.patch("/guilds/{guild_id}/scheduled-events/{event_id}")
 async def edit_event(call: Call) -> Reply:
     guild, event = _event(call)
-    _require_events(call.core, guild)
     merged = {key: getattr(event, key) for key in EVENT_FIELDS} | {"channel_id": event.channel_id} | call.json
+    _require_events(call.core, guild, merged)
     raise_for(_event_errors(merged))
+    events.check_transition(event, call.json)
     _apply(event, call.json)
     return _announce(call.core, "GUILD_SCHEDULED_EVENT_UPDATE", event)
 

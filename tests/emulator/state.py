@@ -12,9 +12,10 @@ from typing import Any
 DISCORD_EPOCH_MS = 1_420_070_400_000
 
 # Channel types, https://discord.com/developers/docs/resources/channel#channel-object-channel-types
-TEXT, DM, VOICE, CATEGORY, PUBLIC_THREAD, PRIVATE_THREAD, FORUM = 0, 1, 2, 4, 11, 12, 15
+TEXT, DM, VOICE, CATEGORY, PUBLIC_THREAD, PRIVATE_THREAD, STAGE, FORUM = 0, 1, 2, 4, 11, 12, 13, 15
 THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
-CHANNEL_TYPES = {"text": TEXT, "voice": VOICE, "category": CATEGORY, "forum": FORUM}
+VOCAL_TYPES = frozenset({VOICE, STAGE})
+CHANNEL_TYPES = {"text": TEXT, "voice": VOICE, "stage": STAGE, "category": CATEGORY, "forum": FORUM}
 
 _CUSTOM_EMOJI = re.compile(r"^<?(a?):?([\w~-]+):(\d+)>?$")
 
@@ -236,6 +237,18 @@ class Channel:
 
 
 @dataclass
+class VoiceState:
+    """A member connected to a voice or stage channel (https://discord.com/developers/docs/resources/voice)."""
+
+    user_id: int
+    channel_id: int
+    session_id: str
+    self_mute: bool = False
+    self_deaf: bool = False
+    suppress: bool = False
+
+
+@dataclass
 class ScheduledEvent:
     id: int
     guild_id: int
@@ -251,6 +264,8 @@ class ScheduledEvent:
     entity_metadata: Json | None = None
     image: str | None = None
     recurrence_rule: Json | None = None
+    # Members who marked themselves interested, in the order they did.
+    user_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -344,6 +359,7 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
+    voice_states: dict[int, VoiceState] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
