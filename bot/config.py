@@ -112,6 +112,17 @@ class ConductSettings(Section):
         return self.fr if language == "fr" else self.en if language == "en" else None
 
 
+class SessionsSettings(Section):
+    """Defaults for `/session create` (hosts choose per series where it offers it)."""
+
+    # How many upcoming occurrences of a series are mirrored as Discord scheduled events (0: none).
+    native_events: int = Field(default=3, ge=0, le=10)
+    # Minutes in the session's voice or stage channel for a member to count as present.
+    attendance_minutes: int = Field(default=10, ge=1, le=600)
+    # Days during which feedback is taken after a session (one reminder after 24 hours).
+    feedback_days: int = Field(default=3, ge=2, le=14)
+
+
 class Settings(BaseSettings):
     """Everything a deployment decides; validated once at start."""
 
@@ -126,6 +137,7 @@ class Settings(BaseSettings):
     conduct: ConductSettings = ConductSettings()
     # The default questionnaire, for servers whose hosts have not imported one of their own.
     onboarding: Questionnaire = Questionnaire()
+    sessions: SessionsSettings = SessionsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -9,4 +9,5 @@ COGS = (
     "cogs.groups",
     "cogs.knowledge",
     "cogs.mentoring",
+    "cogs.sessions",
 )

@@ -7,6 +7,7 @@ from models.knowledge import tables as knowledge_tables
 from models.mentoring import tables as mentoring_tables
 from models.onboarding import tables as onboarding_tables
 from models.polls import tables as polls_tables
+from models.sessions import tables as sessions_tables
 
 # Made by migrations' own SQL, not by the models: comparing the schema with the models must not see them missing.
 UNMAPPED_TABLES = ("knowledge_fts", "knowledge_totals")  # SQLite's full-text index; PostgreSQL's BM25 totals
@@ -38,4 +39,5 @@ __all__ = [
     "polls_tables",
     "profiles",
     "scheduling",
+    "sessions_tables",
 ]

@@ -111,7 +111,7 @@ def users_page(core: Core, event: ScheduledEvent, guild: Guild, query: dict[str,
         ids = [user_id for user_id in ids if user_id < int(query["before"])][-limit:]
     else:
         ids = [user_id for user_id in ids if user_id > int(query.get("after", 0))][:limit]
-    with_member = query.get("with_member", "false").lower() == "true"
+    with_member = query.get("with_member", "false").lower() in ("true", "1")
     found = []
     for user_id in ids:
         entry: Json = {"guild_scheduled_event_id": str(event.id), "user": payloads.user(core.state.users[user_id])}

@@ -1,0 +1,79 @@
+"""At most once per (kind, subject, target): a row is inserted before acting, and whoever inserts it acts.
+
+Jobs are already claimed one at a time (`models.scheduling`), but a job can run again: its process died mid-way and
+the lease ran out, a second process swept it, a host's change re-planned it. The ledger makes every announcement,
+reminder, prompt and native-event change survive all of these without happening twice. A crash between a claim and
+its message loses that one message rather than risking a duplicate; Discord posts also carry a nonce derived from
+the claim, so a request retried by the HTTP layer is not posted twice either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.sessions.tables import SessionDelivery
+
+LEDGER: Table = SessionDelivery.__table__  # type: ignore[assignment]
+BATCH = 500
+
+
+async def claim(
+    session: AsyncSession, kind: str, subject: int, targets: Sequence[int], *, guild_id: int, now: datetime
+) -> list[int]:
+    """Insert a row per target; returns the targets this call claimed (the others were claimed before), in order."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    won: set[int] = set()
+    for start in range(0, len(targets), BATCH):
+        rows = [
+            {"kind": kind, "subject": subject, "target": target, "guild_id": guild_id, "claimed_at": now}
+            for target in dict.fromkeys(targets[start : start + BATCH])
+        ]
+        statement = insert(LEDGER).values(rows).on_conflict_do_nothing().returning(LEDGER.c.target)
+        won.update((await session.scalars(statement)).all())
+    return [target for target in dict.fromkeys(targets) if target in won]
+
+
+async def claim_one(session: AsyncSession, kind: str, subject: int, *, guild_id: int, now: datetime) -> bool:
+    return bool(await claim(session, kind, subject, [0], guild_id=guild_id, now=now))
+
+
+async def record(session: AsyncSession, kind: str, subject: int, outcomes: dict[int, str], *, now: datetime) -> None:
+    """What became of each claimed target ("dm", "thread", "none", "posted"…)."""
+    by_outcome: dict[str, list[int]] = {}
+    for target, outcome in outcomes.items():
+        by_outcome.setdefault(outcome, []).append(target)
+    for outcome, targets in by_outcome.items():
+        for start in range(0, len(targets), BATCH):
+            await session.execute(
+                update(SessionDelivery)
+                .where(
+                    SessionDelivery.kind == kind,
+                    SessionDelivery.subject == subject,
+                    SessionDelivery.target.in_(targets[start : start + BATCH]),
+                )
+                .values(outcome=outcome, done_at=now)
+            )
+
+
+async def claimed(session: AsyncSession, kind: str, subject: int) -> dict[int, str | None]:
+    rows = await session.execute(
+        select(SessionDelivery.target, SessionDelivery.outcome).where(
+            SessionDelivery.kind == kind, SessionDelivery.subject == subject
+        )
+    )
+    return {target: outcome for target, outcome in rows}
+
+
+async def release(session: AsyncSession, kind: str, subject: int, target: int = 0) -> None:
+    """Give a claim back (the action could not even be tried, e.g. Discord refused before anything happened)."""
+    await session.execute(
+        delete(SessionDelivery).where(
+            SessionDelivery.kind == kind, SessionDelivery.subject == subject, SessionDelivery.target == target
+        )
+    )
