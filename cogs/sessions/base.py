@@ -109,6 +109,7 @@ class SessionsBase(Capability):
             if view is not None:
                 view.stop()  # dynamic items: nothing to keep per message
             try:
+                await self.pacer.slot()
                 message = self.bot.get_partial_messageable(post.channel_id).get_partial_message(post.message_id)
                 await message.edit(embed=embed, view=view, allowed_mentions=NO_PINGS)
             except discord.NotFound:

@@ -57,6 +57,7 @@ class SessionJobs(NativeEvents):
             view = occurrence_view(language, found, counts, now)
             if view is not None:
                 view.stop()
+            await self.pacer.slot()
             message = await post(
                 channel,
                 content=render.post_content(language, first=first, role_id=role_id),
@@ -96,6 +97,7 @@ class SessionJobs(NativeEvents):
         """The occurrence's thread, on its first announcement: where closed DMs are reached by a mention."""
         local = found.starts_at.astimezone(zone)
         try:
+            await self.pacer.slot()
             thread = await message.create_thread(
                 name=f"{series.title[:80]} · {local:%Y-%m-%d %H:%M}", auto_archive_duration=THREAD_ARCHIVE_MINUTES
             )
@@ -301,6 +303,7 @@ class SessionJobs(NativeEvents):
             channel = postable(guild, survey.channel_id)
             view = feedback_view(context.language, ask.id)
             view.stop()
+            await self.pacer.slot()
             message = await post(channel, content=text, view=view, nonce=nonce("pulse", ask.id)) if channel else None
             if message is None:
                 await notify_hosts(guild, context, "sessions.hosts.pulse_failed", question=survey.question[:100])

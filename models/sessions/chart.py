@@ -27,6 +27,12 @@ class TrendText:
     answers_axis: str
 
 
+def printable(text: str) -> str:
+    """Drop what the bundled DejaVu font cannot draw (emoji outside the basic plane, joiners, selectors)."""
+    kept = "".join(char for char in text if ord(char) <= 0xFFFF and char not in "\u200d\ufe0f\ufe0e\u20e3")
+    return " ".join(kept.split())
+
+
 def render_trend(
     text: TrendText, labels: Sequence[str], averages: Sequence[float | None], answers: Sequence[int]
 ) -> bytes:
@@ -41,7 +47,7 @@ def render_trend(
         FigureCanvasAgg(figure)
         bars = figure.add_subplot()
         bars.bar(positions, answers, color=BAR_COLOR, width=0.6)
-        bars.set_ylabel(text.answers_axis)
+        bars.set_ylabel(printable(text.answers_axis))
         bars.yaxis.set_major_locator(MaxNLocator(integer=True))
         bars.set_ylim(0, max([*answers, 1]) * 1.3)
         line = bars.twinx()
@@ -49,9 +55,10 @@ def render_trend(
         line.plot(positions, values, marker="o", color=LINE_COLOR, linewidth=2)
         line.set_ylim(0.5, 5.5)
         line.set_yticks([1, 2, 3, 4, 5])
-        line.set_ylabel(text.rating_axis)
-        bars.set_xticks(positions, [textwrap.shorten(label, 16, placeholder="…") for label in labels], rotation=45)
-        bars.set_title("\n".join(textwrap.wrap(text.title, 70)[:2]), loc="left", fontsize=11)
+        line.set_ylabel(printable(text.rating_axis))
+        names = [textwrap.shorten(printable(label) or "?", 16, placeholder="…") for label in labels]
+        bars.set_xticks(positions, names, rotation=45)
+        bars.set_title("\n".join(textwrap.wrap(printable(text.title), 70)[:2]), loc="left", fontsize=11)
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

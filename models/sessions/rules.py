@@ -339,7 +339,7 @@ def attended(seconds: int, confirmed: bool, minimum_minutes: int) -> bool:
 
 def there_open(now: datetime, starts_at: datetime, ends_at: datetime) -> bool:
     """ "I was there" works during the session and for an hour after it."""
-    return starts_at <= now <= ends_at + THERE_AFTER
+    return starts_at <= now < ends_at + THERE_AFTER
 
 
 # --- anonymous ballots ---------------------------------------------------------------------------------------

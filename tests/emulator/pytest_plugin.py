@@ -21,7 +21,7 @@ from .driver import Emulator
 from .runner import BotRunner, Factory, RunBot
 
 MARKER = "discord"
-EMULATOR_OPTIONS = ("interaction_deadline", "openapi", "token", "heartbeat_interval")
+EMULATOR_OPTIONS = ("interaction_deadline", "openapi", "token", "heartbeat_interval", "global_rate_limit")
 
 
 def pytest_configure(config: pytest.Config) -> None:
