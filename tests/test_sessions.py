@@ -221,6 +221,23 @@ def test_seats(wanted: Status, current: Status | None, going: int, capacity: int
     assert rules.seat_for(wanted, current, going, capacity) is expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", 12),
+        (7, 7),
+        ("0", None),
+        ("-3", None),
+        ("2147483648", None),
+        ("9" * 30, None),
+        ("1e3", None),
+        (None, None),
+    ],
+)
+def test_row_ids_from_members_never_exceed_an_integer_column(value: str | int | None, expected: int | None) -> None:
+    assert rules.row_id(value) == expected
+
+
 def test_waitlist_promotion_is_first_come_first_served() -> None:
     assert rules.to_promote([7, 8, 9], going=2, capacity=4) == [7, 8]
     assert rules.to_promote([7, 8, 9], going=4, capacity=4) == []

@@ -17,6 +17,7 @@ from cogs.sessions import render
 from cogs.sessions.base import Outgoing
 from cogs.sessions.components import page_view, reminders_view
 from cogs.sessions.events import SessionEvents
+from models.errors import NoLongerAvailableError
 from models.sessions import attendance, feedback, rsvp, rules
 from models.sessions import series as series_service
 from models.sessions.rules import Status
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from bot.client import Interaction
 
 PAGE_SIZE = 8
+MAX_PAGE = 10_000
 INPUT_LABEL_MAX = 45
 LIST_MAX = 4000
 
@@ -105,6 +107,7 @@ class SessionAnswers(SessionEvents):
         """Upcoming sessions, a page at a time, with the member's own answers."""
         guild = guild_of(interaction)
         now = self.now()
+        page = max(0, min(page, MAX_PAGE))
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             rows, total = await series_service.upcoming(
@@ -129,6 +132,8 @@ class SessionAnswers(SessionEvents):
             await send_ephemeral(interaction, "", embed=embed, view=view or discord.utils.MISSING)
 
     async def choose_reminders(self, interaction: Interaction, guild_id: int, minutes: list[int]) -> None:
+        if guild_id != guild_of(interaction).id:
+            raise NoLongerAvailableError()
         async with self.bot.db.transaction() as session:
             chosen = await rsvp.choose_reminders(session, guild_id, interaction.user.id, minutes, now=self.now())
             language = (await self.bot.context(session, guild_id, interaction)).reply_language

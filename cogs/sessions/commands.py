@@ -204,7 +204,8 @@ class SessionCommands(SessionAnswers):
         guild = guild_of(interaction)
         now = self.now()
         async with self.bot.db.transaction() as session:
-            stored = await session.get(SessionDraft, draft)
+            wanted = rules.row_id(draft)
+            stored = await session.get(SessionDraft, wanted) if wanted else None
             if stored is None or stored.guild_id != guild.id or stored.member_id != interaction.user.id:
                 raise series_service.SessionUnknownError()
             plan = SeriesPlan.from_json(stored.options)

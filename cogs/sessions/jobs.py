@@ -267,6 +267,7 @@ class SessionJobs(NativeEvents):
         """Keep a few weeks of occurrences as rows for every series still running."""
         async with self.bot.db.transaction() as session:
             ids = [found.id for found in await series_service.active_series(session)]
+            await series_service.purge_drafts(session, now=self.now())
         for series_id in ids:
             await self.top_up(series_id)
 

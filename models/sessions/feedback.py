@@ -215,7 +215,8 @@ async def has_answered(session: AsyncSession, found: FeedbackRound, member_id: i
 
 
 async def check_can_answer(session: AsyncSession, round_id: int, member_id: int, *, now: datetime) -> FeedbackRound:
-    found = await session.get(FeedbackRound, round_id)
+    wanted = rules.row_id(round_id)
+    found = await session.get(FeedbackRound, wanted) if wanted else None
     if found is None or found.closed_at is not None or now > found.closes_at:
         raise FeedbackClosedError()
     if found.channel_id is None and await session.get(FeedbackPrompt, (round_id, member_id)) is None:

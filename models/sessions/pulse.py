@@ -87,10 +87,8 @@ async def create_pulse(
 
 
 async def get_pulse(session: AsyncSession, pulse_id: int | str | None, guild_id: int) -> PulseSurvey:
-    text = str(pulse_id or "").strip()
-    if not text.isdigit() or len(text) > 12:
-        raise PulseUnknownError()
-    found = await session.get(PulseSurvey, int(text))
+    wanted = rules.row_id(pulse_id)
+    found = await session.get(PulseSurvey, wanted) if wanted else None
     if found is None or found.guild_id != guild_id:
         raise PulseUnknownError()
     return found

@@ -151,6 +151,19 @@ class CommentTooLongError(UserError):
 # --- reading what hosts type ---------------------------------------------------------------------------------
 
 
+ROW_ID_MAX = 2**31 - 1  # Agora's own row ids are INTEGER columns
+
+
+def row_id(value: int | str | None) -> int | None:
+    """One of our row ids from an autocomplete value or a custom id; None for anything else (PostgreSQL refuses to
+    compare an INTEGER column with a number beyond it, so a hostile value must never reach a query)."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= ROW_ID_MAX else None
+
+
 def normalize(text: str) -> str:
     """NFKC, no control characters, single spaces: what a host meant, whatever their keyboard sent."""
     cleaned = unicodedata.normalize("NFKC", text)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
@@ -21,10 +21,11 @@ from models.errors import UserError
 from models.sessions import recurrence, rules
 from models.sessions.recurrence import Slot
 from models.sessions.rules import Location, State
-from models.sessions.tables import SessionOccurrence, SessionSeries
+from models.sessions.tables import SessionDraft, SessionOccurrence, SessionSeries
 
 HORIZON = timedelta(days=35)  # occurrences kept as rows ahead of now (longer than the longest announcement lead)
 MATERIALIZE_BATCH = 60
+DRAFT_KEPT = timedelta(days=1)
 ANNOUNCE_JOB = "sessions.announce"
 REMIND_JOB = "sessions.remind"
 START_JOB = "sessions.start"
@@ -353,20 +354,16 @@ async def occurrence(
     session: AsyncSession, occurrence_id: int | str | None, guild_id: int
 ) -> tuple[SessionOccurrence, SessionSeries]:
     """An occurrence of this server and its series, from an autocomplete value; refused kindly otherwise."""
-    text = str(occurrence_id or "").strip()
-    if not text.isdigit() or len(text) > 12:
-        raise SessionUnknownError()
-    found = await session.get(SessionOccurrence, int(text))
+    wanted = rules.row_id(occurrence_id)
+    found = await session.get(SessionOccurrence, wanted) if wanted else None
     if found is None or found.guild_id != guild_id:
         raise SessionUnknownError()
     return found, await session.get_one(SessionSeries, found.series_id)
 
 
 async def series_of(session: AsyncSession, series_id: int | str | None, guild_id: int) -> SessionSeries:
-    text = str(series_id or "").strip()
-    if not text.isdigit() or len(text) > 12:
-        raise SeriesUnknownError()
-    found = await session.get(SessionSeries, int(text))
+    wanted = rules.row_id(series_id)
+    found = await session.get(SessionSeries, wanted) if wanted else None
     if found is None or found.guild_id != guild_id:
         raise SeriesUnknownError()
     return found
@@ -654,6 +651,14 @@ async def schedule_materialize(session: AsyncSession, *, now: datetime) -> None:
     await scheduling.schedule_job(
         session, kind=MATERIALIZE_JOB, key="all", due_at=tomorrow, rrule="FREQ=DAILY", timezone="UTC"
     )
+
+
+async def purge_drafts(session: AsyncSession, *, now: datetime) -> int:
+    """Forms a host opened and never sent (a day later, nobody will)."""
+    result = await session.execute(
+        delete(SessionDraft).where(SessionDraft.created_at < now - DRAFT_KEPT).returning(SessionDraft.id)
+    )
+    return len(result.all())
 
 
 def in_order(found: Sequence[SessionOccurrence]) -> list[SessionOccurrence]:
