@@ -94,17 +94,22 @@ async def test_attendance_from_voice_states_then_one_prompt_each_and_one_reminde
     await one_session(server)
     await going(agora, [alice, bob, dave])
     start = (await occurrences(agora.bot.db))[0].starts_at
+    # Each voice change is handled on the clock of its moment: the test waits for Agora before moving the clock.
     clock.set(start - timedelta(minutes=5))
     await alice.join_voice(server.voice)  # early: counted from the start
+    await agora.idle()
     clock.set(start + timedelta(minutes=1))
     await run_jobs(agora, clock, "sessions.start")
     clock.set(start + timedelta(minutes=10))
     await carol.join_voice(server.voice)  # came without answering: an attendee all the same
+    await agora.idle()
     clock.set(start + timedelta(minutes=20))
     await bob.join_voice(server.voice)
+    await agora.idle()
     clock.set(start + timedelta(minutes=25))
     await alice.move_voice(elsewhere)
     await bob.leave_voice()  # five minutes: not enough
+    await agora.idle()
     clock.set(start + timedelta(hours=1))
     await run_jobs(agora, clock, "sessions.end")
     report = await slash(server.host, "session attendance", occurrence=str((await occurrences(agora.bot.db))[0].id))

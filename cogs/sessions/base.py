@@ -173,11 +173,11 @@ class SessionsBase(Capability):
         for attempt in range(2):
             try:
                 if channel_id is None:
-                    await self.pacer.slot()
-                    channel_id = int((await self.bot.http.start_private_message(person.member_id))["id"])
-                await self.pacer.slot()
+                    async with self.pacer.turn():
+                        channel_id = int((await self.bot.http.start_private_message(person.member_id))["id"])
                 channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-                await outgoing.send_to(channel, nonce=sent_nonce, allowed_mentions=NO_PINGS)
+                async with self.pacer.turn():
+                    await outgoing.send_to(channel, nonce=sent_nonce, allowed_mentions=NO_PINGS)
                 return "dm", channel_id
             except discord.NotFound:
                 if attempt or person.dm_channel_id is None:
