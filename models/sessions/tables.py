@@ -11,21 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    PrimaryKeyConstraint,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, PrimaryKeyConstraint, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
 
 
 class SessionSeries(Base):
@@ -36,21 +25,21 @@ class SessionSeries(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    title: Mapped[str] = mapped_column(String(100))
-    format: Mapped[str] = mapped_column(String(16))
-    description: Mapped[str | None] = mapped_column(Text)
-    timezone: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(CleanString(100))
+    format: Mapped[str] = mapped_column(CleanString(16))
+    description: Mapped[str | None] = mapped_column(CleanText)
+    timezone: Mapped[str] = mapped_column(CleanString(64))
     # The first start as wall-clock time ("2027-03-28T02:30"): the rule's DTSTART, even when that time does not exist.
-    anchor_local: Mapped[str] = mapped_column(String(19))
-    rule: Mapped[str | None] = mapped_column(String(500))
+    anchor_local: Mapped[str] = mapped_column(CleanString(19))
+    rule: Mapped[str | None] = mapped_column(CleanString(500))
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    location_kind: Mapped[str] = mapped_column(String(8))
+    location_kind: Mapped[str] = mapped_column(CleanString(8))
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
-    link: Mapped[str | None] = mapped_column(String(500))
-    speakers: Mapped[str | None] = mapped_column(String(200))
+    link: Mapped[str | None] = mapped_column(CleanString(500))
+    speakers: Mapped[str | None] = mapped_column(CleanString(200))
     capacity: Mapped[int | None] = mapped_column(Integer)
     role_id: Mapped[int | None] = mapped_column(Snowflake)
-    announce_leads: Mapped[list[int]] = mapped_column(JSON)
+    announce_leads: Mapped[list[int]] = mapped_column(CleanJSON)
     native_events: Mapped[int] = mapped_column(Integer)
     attendance_minutes: Mapped[int] = mapped_column(Integer)
     # How many of the rule's slots have a row (or were skipped as past): the next one to create is slot n.
@@ -80,10 +69,10 @@ class SessionOccurrence(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The wall-clock start did not exist (spring forward): it was moved as RFC 5545 says, and the host was told.
     shifted: Mapped[bool] = mapped_column(Boolean, default=False)
-    location_kind: Mapped[str] = mapped_column(String(8))
+    location_kind: Mapped[str] = mapped_column(CleanString(8))
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
-    link: Mapped[str | None] = mapped_column(String(500))
-    state: Mapped[str] = mapped_column(String(12), default="scheduled")
+    link: Mapped[str | None] = mapped_column(CleanString(500))
+    state: Mapped[str] = mapped_column(CleanString(12), default="scheduled")
     moved: Mapped[bool] = mapped_column(Boolean, default=False)
     # Bumped by every change members should see (time, place, title, cancellation): native events follow it.
     revision: Mapped[int] = mapped_column(Integer, default=0)
@@ -92,7 +81,7 @@ class SessionOccurrence(Base):
     thread_id: Mapped[int | None] = mapped_column(Snowflake)
     event_id: Mapped[int | None] = mapped_column(Snowflake)
     event_revision: Mapped[int | None] = mapped_column(Integer)
-    event_state: Mapped[str | None] = mapped_column(String(12))
+    event_state: Mapped[str | None] = mapped_column(CleanString(12))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -125,9 +114,9 @@ class SessionRsvp(Base):
     occurrence_id: Mapped[int] = mapped_column(ForeignKey("session_occurrences.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(Snowflake, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(CleanString(10))
     # "button", "command", or "event" (Interested on the native event: a maybe that leaves with the interest).
-    source: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(CleanString(8))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -138,8 +127,8 @@ class SessionMember(Base):
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    reminder_leads: Mapped[list[int]] = mapped_column(JSON)
-    language: Mapped[str | None] = mapped_column(String(8))
+    reminder_leads: Mapped[list[int]] = mapped_column(CleanJSON)
+    language: Mapped[str | None] = mapped_column(CleanString(8))
     dm_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -169,12 +158,12 @@ class SessionDelivery(Base):
     __tablename__ = "session_deliveries"
     __table_args__ = (PrimaryKeyConstraint("kind", "subject", "target"),)
 
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(CleanString(40))
     subject: Mapped[int] = mapped_column(Snowflake, autoincrement=False)
     target: Mapped[int] = mapped_column(Snowflake, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    outcome: Mapped[str | None] = mapped_column(String(12))
+    outcome: Mapped[str | None] = mapped_column(CleanString(12))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -186,7 +175,7 @@ class SessionDraft(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     member_id: Mapped[int] = mapped_column(Snowflake)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -197,9 +186,9 @@ class PulseSurvey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    question: Mapped[str] = mapped_column(String(300))
-    rule: Mapped[str] = mapped_column(String(100))
-    timezone: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(CleanString(300))
+    rule: Mapped[str] = mapped_column(CleanString(100))
+    timezone: Mapped[str] = mapped_column(CleanString(64))
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     role_id: Mapped[int | None] = mapped_column(Snowflake)
     created_by: Mapped[int] = mapped_column(Snowflake)
@@ -256,8 +245,8 @@ class FeedbackAnswer(Base):
     member_id: Mapped[int | None] = mapped_column(Snowflake)
     attended: Mapped[bool] = mapped_column(Boolean)
     rating: Mapped[int] = mapped_column(Integer)
-    worked: Mapped[str | None] = mapped_column(Text)
-    improve: Mapped[str | None] = mapped_column(Text)
+    worked: Mapped[str | None] = mapped_column(CleanText)
+    improve: Mapped[str | None] = mapped_column(CleanText)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -276,8 +265,8 @@ class FeedbackBallot(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     attended: Mapped[bool] = mapped_column(Boolean)
     rating: Mapped[int] = mapped_column(Integer)
-    worked: Mapped[str | None] = mapped_column(Text)
-    improve: Mapped[str | None] = mapped_column(Text)
+    worked: Mapped[str | None] = mapped_column(CleanText)
+    improve: Mapped[str | None] = mapped_column(CleanText)
 
 
 class FeedbackKey(Base):
