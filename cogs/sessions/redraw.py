@@ -22,6 +22,9 @@ class Redraws:
         self._last: dict[int, float] = {}
         self._pending: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # One redraw of an occurrence at a time: a later one reads the database after the earlier one's edits went
+        # out, so the posts always end on the latest state.
+        self._locks: dict[int, asyncio.Lock] = {}
 
     def touch(self, occurrence_id: int) -> None:
         """Something changed: redraw now, or once the interval since the last redraw has passed."""
@@ -38,9 +41,11 @@ class Redraws:
         try:
             if wait:
                 await asyncio.sleep(wait)
-            self._last[occurrence_id] = asyncio.get_running_loop().time()
-            self._pending.pop(occurrence_id, None)  # a change from here on asks for another redraw
-            await self.redraw(occurrence_id)
+            lock = self._locks.setdefault(occurrence_id, asyncio.Lock())
+            async with lock:
+                self._last[occurrence_id] = asyncio.get_running_loop().time()
+                self._pending.pop(occurrence_id, None)  # a change from here on asks for another redraw
+                await self.redraw(occurrence_id)
         except Exception:
             log.exception("redrawing the announcements of occurrence %s failed", occurrence_id)
         finally:
@@ -48,6 +53,8 @@ class Redraws:
                 del self._pending[occurrence_id]
             if len(self._last) > 4096:
                 self._last.clear()
+            if not self._tasks - {asyncio.current_task()}:
+                self._locks.clear()
 
     def busy(self) -> bool:
         return any(not task.done() for task in self._tasks)
