@@ -7,6 +7,7 @@ closed in the occurrence's thread. A closed DM, a member who left, a Discord err
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections import Counter
@@ -70,6 +71,7 @@ class SessionsBase(Capability):
         self.clock: Callable[[], datetime] = utcnow
         self.pacer = Pacer()
         self.redraws = Redraws(self.redraw)
+        self.voice_locks: dict[int, asyncio.Lock] = {}
 
     def now(self) -> datetime:
         return self.clock()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -17,8 +18,13 @@ from models.sessions.tables import SessionOccurrence
 
 log = logging.getLogger(__name__)
 
+VOICE_LOCKS = 64
+
 
 class SessionEvents(SessionJobs):
+    def voice_lock(self, member_id: int) -> asyncio.Lock:
+        return self.voice_locks.setdefault(member_id % VOICE_LOCKS, asyncio.Lock())
+
     @listener()
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
@@ -28,8 +34,9 @@ class SessionEvents(SessionJobs):
         now_in = after.channel.id if after.channel else None
         if was == now_in or member.bot:
             return
-        now = self.now()
-        async with self.bot.db.transaction() as session:
+        # discord.py runs each event as its own task: a member's join and quick leave are recorded in their order.
+        async with self.voice_lock(member.id), self.bot.db.transaction() as session:
+            now = self.now()
             if was is not None:
                 for found in await series_service.live_in_channel(session, was, now):
                     await attendance.left(session, found, member.id, now=now)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.base import insert_or_ignore
 from models.errors import UserError
 from models.sessions import rules
 from models.sessions.rules import Location, State, Status
@@ -32,10 +33,13 @@ class Attendance:
 
 
 async def _presence(session: AsyncSession, found: SessionOccurrence, member_id: int) -> SessionPresence:
+    """The member's row for the occurrence, created once even when two events race to create it."""
     row = await session.get(SessionPresence, (found.id, member_id))
     if row is None:
-        row = SessionPresence(occurrence_id=found.id, member_id=member_id, guild_id=found.guild_id, seconds=0)
-        session.add(row)
+        await insert_or_ignore(
+            session, SessionPresence, occurrence_id=found.id, member_id=member_id, guild_id=found.guild_id, seconds=0
+        )
+        row = await session.get_one(SessionPresence, (found.id, member_id), populate_existing=True)
     return row
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
@@ -223,6 +223,15 @@ async def materialize(session: AsyncSession, series: SessionSeries, *, now: date
 
     Slots whose session already ended (after a long downtime) are skipped without a row.
     """
+    # Take the series' row first: two processes (or the end of an occurrence and the daily job) topping up at once
+    # would otherwise both create the same next slot. The second one waits, then reads how far the first went.
+    await session.execute(
+        update(SessionSeries)
+        .where(SessionSeries.id == series.id)
+        .values(slots_done=SessionSeries.slots_done)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(series)
     if series.exhausted or series.ended_at is not None:
         return []
     ahead = await session.scalar(
