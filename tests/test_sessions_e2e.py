@@ -390,6 +390,12 @@ async def test_interested_on_a_native_event_counts_as_maybe_until_withdrawn(
     await agora.idle()
     assert button(post, f"agora:sessions:rsvp:{first.id}:maybe") == "Maybe · 0"
     assert button(post, f"agora:sessions:rsvp:{first.id}:going") == "Going · 1"
+    await agora.stop()
+    carol = await discord.member("carol")
+    await carol.interested(event)  # while Agora is offline: read back from Discord when it starts
+    await agora.start()
+    await agora.idle()
+    assert button(post, f"agora:sessions:rsvp:{first.id}:maybe") == "Maybe · 1"
 
 
 async def test_native_events_stay_within_discords_cap_and_hosts_are_told_once(

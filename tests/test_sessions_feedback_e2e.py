@@ -298,3 +298,23 @@ async def test_a_pulse_survey_in_a_channel_and_its_trend(
     assert summary.attachments[0].filename == "pulse-trend.png"
     stopped = await server.host.slash("feedback pulse stop", survey="1")
     assert stopped.content.startswith("🛑 The pulse survey")
+
+
+async def test_a_pulse_survey_by_dm_to_a_role(
+    discord: Emulator, agora: AgoraHarness, server: Server, clock: Clock
+) -> None:
+    learners = await discord.create_role(discord.guild, "Learners")
+    alice = await discord.member("alice", roles=[learners])
+    bob = await discord.member("bob", roles=[learners], locale="fr")  # never answered here: the server's language
+    carol = await discord.member("carol")
+    await server.host.slash(
+        "feedback pulse create", question="Are you learning?", every="weekly", start="2027-03-02 10:00", role=learners
+    )
+    clock.set(datetime(2027, 3, 2, 9, 0, tzinfo=UTC))
+    await run_due(agora)
+    assert alice.dms[-1].content.startswith("📊 **Pulse** — Are you learning?")
+    assert bob.dms[-1].content.startswith("📊 **Pulse** — Are you learning?")
+    assert carol.dms == []
+    opened = await alice.click(alice.dms[-1], "Give feedback")
+    thanks = await alice.submit_modal({"rating": "3"}, opened_by=opened)
+    assert thanks.message is not None and thanks.message.content.startswith("🙏 Thank you!")
