@@ -293,16 +293,6 @@ async def close_round(session: AsyncSession, round_id: int, *, now: datetime) ->
     return True
 
 
-async def rounds_due_to_close(session: AsyncSession, now: datetime) -> list[int]:
-    found = await session.scalars(
-        select(FeedbackRound.id).where(FeedbackRound.closed_at.is_(None), FeedbackRound.closes_at <= now)
-    )
-    return list(found)
-
-
-# --- reading back -------------------------------------------------------------------------------------------
-
-
 async def answers_of(session: AsyncSession, round_ids: Sequence[int]) -> dict[int, list[Answer]]:
     found: dict[int, list[Answer]] = {round_id: [] for round_id in round_ids}
     if not round_ids:

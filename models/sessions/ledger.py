@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,15 +59,6 @@ async def record(session: AsyncSession, kind: str, subject: int, outcomes: dict[
                 )
                 .values(outcome=outcome, done_at=now)
             )
-
-
-async def claimed(session: AsyncSession, kind: str, subject: int) -> dict[int, str | None]:
-    rows = await session.execute(
-        select(SessionDelivery.target, SessionDelivery.outcome).where(
-            SessionDelivery.kind == kind, SessionDelivery.subject == subject
-        )
-    )
-    return {target: outcome for target, outcome in rows}
 
 
 async def release(session: AsyncSession, kind: str, subject: int, target: int = 0) -> None:

@@ -197,14 +197,6 @@ async def event_maybes(session: AsyncSession, occurrence_id: int) -> set[int]:
     return set(found)
 
 
-async def answered(session: AsyncSession, occurrence_id: int) -> set[int]:
-    found = await session.scalars(select(SessionRsvp.member_id).where(SessionRsvp.occurrence_id == occurrence_id))
-    return set(found)
-
-
-# --- members' own settings ------------------------------------------------------------------------------------
-
-
 async def member_settings(session: AsyncSession, guild_id: int, member_id: int, *, now: datetime) -> SessionMember:
     found = await session.get(SessionMember, (guild_id, member_id))
     if found is None:

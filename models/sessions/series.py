@@ -7,7 +7,6 @@ never commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -668,7 +667,3 @@ async def purge_drafts(session: AsyncSession, *, now: datetime) -> int:
         delete(SessionDraft).where(SessionDraft.created_at < now - DRAFT_KEPT).returning(SessionDraft.id)
     )
     return len(result.all())
-
-
-def in_order(found: Sequence[SessionOccurrence]) -> list[SessionOccurrence]:
-    return sorted(found, key=lambda each: (each.starts_at, each.id))

@@ -39,7 +39,3 @@ def connect(core: Core, guild: Guild, member: Member, channel: Channel | None) -
     core.gateway.dispatch("VOICE_STATE_UPDATE", data)
     core.journal.changed()
     return guild.voice_states.get(member.id)
-
-
-def members_in(guild: Guild, channel: Channel) -> list[int]:
-    return [state.user_id for state in guild.voice_states.values() if state.channel_id == channel.id]
