@@ -4,8 +4,7 @@ events, reminders to members going, attendance, feedback after each occurrence, 
 One class per concern, stacked: `base` (the clock, redrawing announcements, fan-outs reaching each member once) under
 `native` (Discord scheduled events), `jobs` (what happens at its time), `events` (voice states, interest, catch-up),
 `answers` (what members click and submit), `planning` (`/session create`), `commands` (the rest of `/session`) and
-`feedback_commands` (`/feedback`); `components` are the restart-proof buttons and menus, `render` draws, `redraw`
-paces edits.
+`feedback_commands` (`/feedback`); `components` are the restart-proof buttons and menus, `render` draws.
 """
 
 from __future__ import annotations

@@ -22,9 +22,9 @@ from bot.capability import Capability
 from bot.client import Agora
 from bot.delivery import CANNOT_DM, NO_PINGS
 from bot.pacing import Pacer, fan_out
+from bot.throttle import LiveEdits
 from cogs.sessions import render
 from cogs.sessions.components import occurrence_view
-from cogs.sessions.redraw import Redraws
 from models.base import utcnow
 from models.sessions import ledger, rsvp
 from models.sessions.rsvp import Recipient
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 50  # members claimed at once: a crash loses at most these (at most once, never twice)
 MENTIONS_PER_POST = 40
+REDRAW_INTERVAL = 2.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ class SessionsBase(Capability):
         super().__init__(bot)
         self.clock: Callable[[], datetime] = utcnow
         self.pacer = Pacer()
-        self.redraws = Redraws(self.redraw)
+        # Discord allows about five edits per five seconds in a channel: a burst of answers is one edit now and one
+        # trailing edit with the latest counts.
+        self.redraws: LiveEdits[int] = LiveEdits(REDRAW_INTERVAL, self.redraw, name="sessions-redraw")
         self.voice_locks: dict[int, asyncio.Lock] = {}
 
     def now(self) -> datetime:
@@ -85,7 +88,7 @@ class SessionsBase(Capability):
             await self.redraws.idle()
 
     async def cog_unload(self) -> None:
-        await self.redraws.drain()
+        await self.redraws.close()
         await super().cog_unload()
 
     async def language(self, guild_id: int) -> str:
