@@ -43,8 +43,9 @@ async def test_the_sandbox_runs_on_the_runtime_install_alone() -> None:
         shown = await box.run("read general", expect="hello from a bot")
         assert re.match(r"m\d+ · #general · Agora", shown[-2]), shown
         assert "alice" in "".join(await box.run("members", expect="alice"))
-    notices = [line for line in box.stderr if "jsonschema" in line]
-    assert len(notices) == 1 and "skipping request-body validation" in notices[0]
+    # One notice: jsonschema is missing (or, where this checkout has no copy of Discord's spec, the spec is).
+    notices = [line for line in box.stderr if "skipping request-body validation" in line]
+    assert len(notices) == 1 and ("jsonschema" in notices[0] or "spec not found" in notices[0]), box.stderr
     assert not [line for line in box.stderr if "Traceback" in line]
 
 

@@ -35,12 +35,12 @@ async def populate(discord: Emulator) -> None:
 
 
 async def serve(host: str, port: int, heartbeat_interval: float) -> None:
-    openapi.load()  # now rather than on the bot's first request: its notice, if any, comes before the banner
     discord = Emulator(host=host, port=port, heartbeat_interval=heartbeat_interval)
     try:
         await discord.start()
     except OSError as error:  # the port is taken: one line, not a traceback
         sys.exit(f"cannot serve on {host}:{port}: {error.strerror} (another sandbox running? choose one with --port)")
+    openapi.load()  # now rather than on the bot's first request: its notice, if any, comes before the banner
     try:
         await populate(discord)
         print(f"REST base (discord.http.Route.BASE):            {discord.http_url}", flush=True)
