@@ -29,6 +29,7 @@ class ChannelPurpose(StrEnum):
     MODERATORS = "moderators_channel_id"
     KNOWLEDGE = "knowledge_forum_id"
     MENTORING = "mentoring_channel_id"  # where each mentoring pair gets its private thread
+    THANKS = "thanks_channel_id"
 
 
 class RolePurpose(StrEnum):
@@ -48,6 +49,7 @@ class GuildSettings(Base):
     moderators_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     knowledge_forum_id: Mapped[int | None] = mapped_column(Snowflake)
     mentoring_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    thanks_channel_id: Mapped[int | None] = mapped_column(Snowflake)
     member_role_id: Mapped[int | None] = mapped_column(Snowflake)
     mentor_role_id: Mapped[int | None] = mapped_column(Snowflake)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

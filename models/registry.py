@@ -7,6 +7,7 @@ from models.knowledge import tables as knowledge_tables
 from models.mentoring import tables as mentoring_tables
 from models.onboarding import tables as onboarding_tables
 from models.polls import tables as polls_tables
+from models.recognition import tables as recognition_tables
 from models.sessions import tables as sessions_tables
 
 # Made by migrations' own SQL, not by the models: comparing the schema with the models must not see them missing.
@@ -38,6 +39,7 @@ __all__ = [
     "onboarding_tables",
     "polls_tables",
     "profiles",
+    "recognition_tables",
     "scheduling",
     "sessions_tables",
 ]

@@ -1,0 +1,524 @@
+"""Giving and withdrawing kudos in batches, and reading the boards.
+
+`apply_kudos` is what the single writer runs: a batch of events (a reaction, the message command, `/kudos give`, a
+reaction removed, a message deleted) decided in arrival order against today's counts, read once per batch, then
+written with a few bulk statements — the same approach as poll votes. The boards are counters kept here as kudos
+start and stop counting (`kudos_tallies`), so reading one is an index range, whatever the number of kudos.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.guild_settings import GuildSettings
+from models.recognition import milestones
+from models.recognition.rules import (
+    Action,
+    Board,
+    EndReason,
+    Limits,
+    MilestoneKind,
+    Source,
+    TallyChange,
+    UnknownKudosError,
+    Verdict,
+    day_bounds,
+    decide_give,
+    server_categories,
+    tally_deltas,
+    thresholds_for,
+)
+from models.recognition.tables import (
+    BoardReset,
+    Kudos,
+    KudosCategory,
+    KudosTally,
+    RecognitionMember,
+    RecognitionSettings,
+)
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
+
+
+@dataclass(frozen=True)
+class KudosOp:
+    """One event for the writer. `refused` carries a verdict only Discord could tell (a bot, a member who left, a
+    reason too long): the writer still answers it, with how many kudos the giver has left."""
+
+    action: Action
+    guild_id: int
+    giver_id: int = 0
+    receiver_id: int = 0
+    category: str = ""
+    source: Source = Source.COMMAND
+    channel_id: int | None = None
+    message_id: int | None = None
+    reason: str | None = None
+    refused: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    left: int = 0  # kudos the giver has left today
+    allowance: int = 0
+    retry_at: datetime | None = None  # when a refused kudos would count (back-thank) or the allowance resets
+    notify: bool = False  # a new kudos: the receiver is told
+
+
+@dataclass(frozen=True)
+class GuildRules:
+    """What the writer needs to know about a server, cached between batches (`forget` after a host changes it)."""
+
+    limits: Limits
+    zone: ZoneInfo
+    excluded: frozenset[int]
+    categories: frozenset[str]
+    kudos_thresholds: tuple[int, ...]
+    resets: dict[str, datetime]
+
+
+KnownRules = dict[int, GuildRules]
+
+
+async def load_rules(session: AsyncSession, guild_id: int, default_zone: str) -> GuildRules:
+    settings = await session.get(RecognitionSettings, guild_id)
+    server = await session.get(GuildSettings, guild_id)
+    categories = await session.scalars(select(KudosCategory.key).where(KudosCategory.guild_id == guild_id))
+    excluded = await session.scalars(
+        select(RecognitionMember.member_id).where(
+            RecognitionMember.guild_id == guild_id, RecognitionMember.excluded.is_(True)
+        )
+    )
+    resets = await session.execute(
+        select(BoardReset.period, BoardReset.reset_at).where(BoardReset.guild_id == guild_id)
+    )
+    limits = Limits(settings.daily_allowance, settings.pair_cap) if settings else Limits()
+    chosen = settings.thresholds if settings else {}
+    keys = {category.key for category in server_categories({key: {} for key in categories})}
+    return GuildRules(
+        limits=limits,
+        zone=ZoneInfo((server.timezone if server else None) or default_zone),
+        excluded=frozenset(excluded),
+        categories=frozenset(keys),
+        kudos_thresholds=thresholds_for(MilestoneKind.KUDOS_RECEIVED, chosen),
+        resets={period: at for period, at in resets},
+    )
+
+
+@dataclass
+class Slot:
+    """A kudos for a message by one giver, as the batch changes it (row_id None: new in this batch)."""
+
+    row_id: int | None
+    guild_id: int
+    giver_id: int
+    receiver_id: int
+    category: str
+    source: str
+    channel_id: int | None
+    message_id: int
+    reason: str | None
+    given_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    changed: bool = False
+
+    @property
+    def standing(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass
+class Today:
+    """One server's counts for the people of a batch: kudos given today, per pair today, latest per pair."""
+
+    start: datetime
+    end: datetime
+    given: Counter[int] = field(default_factory=Counter)
+    pairs: Counter[tuple[int, int]] = field(default_factory=Counter)
+    latest: dict[tuple[int, int], datetime] = field(default_factory=dict)
+
+    def add(self, giver: int, receiver: int, given_at: datetime) -> None:
+        if given_at >= self.start:
+            self.given[giver] += 1
+            self.pairs[giver, receiver] += 1
+        latest = self.latest.get((giver, receiver))
+        if latest is None or given_at > latest:
+            self.latest[giver, receiver] = given_at
+
+    def remove(self, giver: int, receiver: int, given_at: datetime) -> None:
+        if given_at >= self.start:
+            self.given[giver] -= 1
+            self.pairs[giver, receiver] -= 1
+        if self.latest.get((giver, receiver)) == given_at:
+            del self.latest[giver, receiver]
+
+
+async def apply_kudos(
+    session: AsyncSession, ops: Sequence[KudosOp], *, now: datetime, default_zone: str, known: KnownRules | None = None
+) -> list[Outcome]:
+    """Decide and write a batch of kudos events in arrival order; one outcome per event."""
+    known = {} if known is None else known
+    for guild_id in {op.guild_id for op in ops} - known.keys():
+        known[guild_id] = await load_rules(session, guild_id, default_zone)
+    today = {
+        guild_id: await _today(session, guild_id, ops, known[guild_id], now) for guild_id in {o.guild_id for o in ops}
+    }
+    slots = await _slots(session, {op.message_id for op in ops if op.message_id is not None})
+    batch = Batch(known, today, slots, now)
+    outcomes = [batch.apply(op) for op in ops]
+    await _write(session, batch)
+    await _tally(session, batch.changes, known)
+    await _kudos_milestones(session, batch.gained, known, now)
+    return outcomes
+
+
+class Batch:
+    """The in-memory state of one batch: decisions update it, `_write` persists its net effect."""
+
+    def __init__(
+        self, known: KnownRules, today: dict[int, Today], slots: dict[tuple[int, int], Slot], now: datetime
+    ) -> None:
+        self.known, self.today, self.slots, self.now = known, today, slots, now
+        self.new_rows: list[dict[str, object]] = []  # kudos without a message (/kudos give without a link)
+        self.changes: list[TallyChange] = []
+        self.gained: dict[int, set[int]] = {}  # guild → receivers who gained a kudos
+
+    def apply(self, op: KudosOp) -> Outcome:
+        if op.action is Action.GIVE:
+            return self.give(op)
+        if op.action is Action.WITHDRAW:
+            slot = self.slots.get((op.message_id or 0, op.giver_id))
+            ended = [slot] if slot and slot.standing and slot.source == Source.REACTION else []
+        else:
+            ended = [
+                slot
+                for (message_id, _), slot in self.slots.items()
+                if message_id == op.message_id and slot.standing and slot.guild_id == op.guild_id
+            ]
+            if op.action is Action.CLEAR_REACTIONS:
+                ended = [slot for slot in ended if slot.source == Source.REACTION]
+        reason = EndReason.DELETED if op.action is Action.DROP_MESSAGE else EndReason.WITHDRAWN
+        for slot in ended:
+            self.end(slot, reason)
+        return Outcome(Verdict.WITHDRAWN if ended else Verdict.NOTHING)
+
+    def give(self, op: KudosOp) -> Outcome:
+        rules, today = self.known[op.guild_id], self.today[op.guild_id]
+        slot = self.slots.get((op.message_id, op.giver_id)) if op.message_id is not None else None
+        verdict = op.refused
+        if verdict is None and op.category not in rules.categories:
+            verdict = Verdict.UNKNOWN_CATEGORY
+        if verdict is None and slot is not None and (slot.standing or slot.end_reason != EndReason.WITHDRAWN):
+            verdict = Verdict.ALREADY  # thanked already (or a host revoked it): nothing changes
+        if verdict is None:
+            verdict = decide_give(
+                giver=op.giver_id,
+                receiver=op.receiver_id,
+                excluded=rules.excluded,
+                limits=rules.limits,
+                given_today=today.given[op.giver_id],
+                to_receiver_today=today.pairs[op.giver_id, op.receiver_id],
+                thanked_by_receiver_at=today.latest.get((op.receiver_id, op.giver_id)),
+                now=self.now,
+            )
+        notify = False
+        if verdict is Verdict.GIVEN:
+            notify = slot is None
+            self.start(op, slot)
+        allowance = rules.limits.allowance
+        retry_at = None
+        if verdict is Verdict.ALLOWANCE:
+            retry_at = today.end
+        elif verdict is Verdict.BACK_THANK:
+            retry_at = today.latest[op.receiver_id, op.giver_id] + rules.limits.back_thank
+        left = max(0, allowance - today.given[op.giver_id])
+        return Outcome(verdict, left=left, allowance=allowance, retry_at=retry_at, notify=notify)
+
+    def start(self, op: KudosOp, slot: Slot | None) -> None:
+        """A kudos starts counting: new, or given again after its reaction was taken back."""
+        if op.message_id is None:
+            self.new_rows.append(_row(op, self.now))
+        elif slot is None:
+            slot = Slot(
+                None,
+                op.guild_id,
+                op.giver_id,
+                op.receiver_id,
+                op.category,
+                op.source,
+                op.channel_id,
+                op.message_id,
+                op.reason,
+                self.now,
+                None,
+                None,
+                changed=True,
+            )
+            self.slots[op.message_id, op.giver_id] = slot
+        else:
+            slot.category, slot.source, slot.reason, slot.given_at = op.category, op.source, op.reason, self.now
+            slot.ended_at = slot.end_reason = None
+            slot.changed = True
+        self.today[op.guild_id].add(op.giver_id, op.receiver_id, self.now)
+        self.changes.append(TallyChange(op.guild_id, op.giver_id, op.receiver_id, op.category, self.now, +1))
+        self.gained.setdefault(op.guild_id, set()).add(op.receiver_id)
+
+    def end(self, slot: Slot, reason: EndReason) -> None:
+        slot.ended_at, slot.end_reason, slot.changed = self.now, reason.value, True
+        today = self.today.get(slot.guild_id)
+        if today is not None:
+            today.remove(slot.giver_id, slot.receiver_id, slot.given_at)
+        self.changes.append(
+            TallyChange(slot.guild_id, slot.giver_id, slot.receiver_id, slot.category, slot.given_at, -1)
+        )
+
+
+def _row(op: KudosOp, now: datetime) -> dict[str, object]:
+    return {
+        "guild_id": op.guild_id,
+        "giver_id": op.giver_id,
+        "receiver_id": op.receiver_id,
+        "category": op.category,
+        "source": op.source.value,
+        "channel_id": op.channel_id,
+        "message_id": op.message_id,
+        "reason": op.reason,
+        "given_at": now,
+        "ended_at": None,
+        "end_reason": None,
+    }
+
+
+async def _today(
+    session: AsyncSession, guild_id: int, ops: Sequence[KudosOp], rules: GuildRules, now: datetime
+) -> Today:
+    """Today's standing kudos (and the last few minutes', for back-thanks) of everyone a batch's gifts involve."""
+    start, end = day_bounds(now, rules.zone)
+    today = Today(start, end)
+    gifts = [op for op in ops if op.guild_id == guild_id and op.action is Action.GIVE]
+    people = {op.giver_id for op in gifts} | {op.receiver_id for op in gifts}
+    since = min(start, now - rules.limits.back_thank)
+    for chunk in _chunks(sorted(people)):
+        rows = await session.execute(
+            select(Kudos.giver_id, Kudos.receiver_id, Kudos.given_at).where(
+                Kudos.guild_id == guild_id,
+                Kudos.giver_id.in_(chunk),
+                Kudos.given_at >= since,
+                Kudos.given_at < end,
+                Kudos.ended_at.is_(None),
+            )
+        )
+        for giver, receiver, given_at in rows:
+            today.add(giver, receiver, given_at)
+    return today
+
+
+SLOT_COLUMNS = (
+    "id",
+    "guild_id",
+    "giver_id",
+    "receiver_id",
+    "category",
+    "source",
+    "channel_id",
+    "message_id",
+    "reason",
+    "given_at",
+    "ended_at",
+    "end_reason",
+)
+
+
+async def _slots(session: AsyncSession, message_ids: set[int]) -> dict[tuple[int, int], Slot]:
+    """The kudos already given for the batch's messages (read as plain rows: the batch writes in bulk)."""
+    table = _table(Kudos)
+    columns = [table.c[name] for name in SLOT_COLUMNS]
+    slots: dict[tuple[int, int], Slot] = {}
+    for chunk in _chunks(sorted(message_ids)):
+        for row in await session.execute(select(*columns).where(table.c.message_id.in_(chunk))):
+            slots[row.message_id, row.giver_id] = Slot(*row)
+    return slots
+
+
+UPDATED = ("category", "source", "reason", "given_at", "ended_at", "end_reason")
+
+
+async def _write(session: AsyncSession, batch: Batch) -> None:
+    table = _table(Kudos)
+    inserts = list(batch.new_rows)
+    updates = []
+    for slot in batch.slots.values():
+        if not slot.changed:
+            continue
+        values: dict[str, object] = {
+            "category": slot.category,
+            "source": slot.source,
+            "reason": slot.reason,
+            "given_at": slot.given_at,
+            "ended_at": slot.ended_at,
+            "end_reason": slot.end_reason,
+        }
+        if slot.row_id is None:
+            where = {"channel_id": slot.channel_id, "message_id": slot.message_id}
+            people = {"guild_id": slot.guild_id, "giver_id": slot.giver_id, "receiver_id": slot.receiver_id}
+            inserts.append(values | where | people)
+        else:
+            updates.append({"row": slot.row_id, **{f"new_{key}": value for key, value in values.items()}})
+    if inserts:
+        await session.execute(table.insert(), inserts)
+    if updates:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row"))
+            .values({key: bindparam(f"new_{key}") for key in UPDATED})
+        )
+        await session.execute(statement, updates, execution_options={"synchronize_session": False})
+
+
+async def _tally(session: AsyncSession, changes: list[TallyChange], known: KnownRules) -> None:
+    """Add the batch's changes to the board counters with one bulk upsert."""
+    if not changes:
+        return
+    zones = {guild_id: rules.zone for guild_id, rules in known.items()}
+    resets = {(guild_id, period): at for guild_id, rules in known.items() for period, at in rules.resets.items()}
+    deltas = tally_deltas(changes, zones, resets)
+    if not deltas:
+        return
+    await upsert_totals(session, tally_rows(deltas))
+
+
+def tally_rows(deltas: dict[tuple[int, str, str, str, int], int]) -> list[dict[str, object]]:
+    return [
+        {"guild_id": g, "board": b, "period": p, "category": c, "member_id": m, "total": delta}
+        for (g, b, p, c, m), delta in deltas.items()
+    ]
+
+
+async def upsert_totals(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    table = _table(KudosTally)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={"total": table.c.total + statement.excluded.total},
+    )
+    await session.execute(statement, rows)
+
+
+async def _kudos_milestones(
+    session: AsyncSession, gained: dict[int, set[int]], known: KnownRules, now: datetime
+) -> None:
+    """Receivers whose kudos (still standing) reach a threshold get that milestone, once."""
+    for guild_id, receivers in gained.items():
+        thresholds = known[guild_id].kudos_thresholds
+        if not thresholds:
+            continue
+        counts = await received_counts(session, guild_id, receivers)
+        reaching = {member: count for member, count in counts.items() if count >= thresholds[0]}
+        if reaching:
+            await milestones.record_levels(
+                session, guild_id, MilestoneKind.KUDOS_RECEIVED, reaching, thresholds, now=now
+            )
+
+
+async def received_counts(session: AsyncSession, guild_id: int, members: Iterable[int]) -> dict[int, int]:
+    """Kudos still standing that each member received, all time."""
+    counts: dict[int, int] = {}
+    for chunk in _chunks(sorted(members)):
+        rows = await session.execute(
+            select(Kudos.receiver_id, func.count())
+            .where(Kudos.guild_id == guild_id, Kudos.receiver_id.in_(chunk), Kudos.ended_at.is_(None))
+            .group_by(Kudos.receiver_id)
+        )
+        counts.update({receiver: int(count) for receiver, count in rows})
+    return counts
+
+
+# --- host tools -------------------------------------------------------------------------------------------------
+
+
+async def revoke_kudos(
+    session: AsyncSession, guild_id: int, kudos_id: int, *, host_id: int, now: datetime, rules: GuildRules
+) -> Kudos:
+    """A host takes a kudos back: it stops counting everywhere (the writer is held meanwhile)."""
+    kudos = await session.get(Kudos, kudos_id)
+    if kudos is None or kudos.guild_id != guild_id or kudos.ended_at is not None:
+        raise UnknownKudosError()
+    kudos.ended_at, kudos.end_reason, kudos.ended_by = now, EndReason.REVOKED.value, host_id
+    change = TallyChange(guild_id, kudos.giver_id, kudos.receiver_id, kudos.category, kudos.given_at, -1)
+    resets = {(guild_id, period): at for period, at in rules.resets.items()}
+    deltas = tally_deltas([change], {guild_id: rules.zone}, resets)
+    if deltas:
+        await upsert_totals(session, tally_rows(deltas))
+    await session.flush()
+    return kudos
+
+
+async def recent_kudos(session: AsyncSession, guild_id: int, limit: int = 25) -> list[Kudos]:
+    """The latest kudos still counting, newest first (what a host picks from to revoke)."""
+    rows = await session.scalars(
+        select(Kudos).where(Kudos.guild_id == guild_id, Kudos.ended_at.is_(None)).order_by(Kudos.id.desc()).limit(limit)
+    )
+    return list(rows)
+
+
+# --- boards -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    rows: list[tuple[int, int]]  # (member id, kudos)
+    has_more: bool
+
+
+async def board_page(
+    session: AsyncSession,
+    guild_id: int,
+    board: Board,
+    period: str,
+    category: str,
+    *,
+    page: int,
+    size: int,
+    excluded: Iterable[int] = (),
+) -> BoardPage:
+    """One page of a board, highest first: an index range on the counters (one row more tells if a page follows)."""
+    table = _table(KudosTally)
+    statement = (
+        select(table.c.member_id, table.c.total)
+        .where(
+            table.c.guild_id == guild_id,
+            table.c.board == board.value,
+            table.c.period == period,
+            table.c.category == category,
+            table.c.total > 0,
+        )
+        .order_by(table.c.total.desc(), table.c.member_id.desc())
+        .offset(page * size)
+        .limit(size + 1)
+    )
+    hidden = sorted(excluded)
+    if hidden:
+        statement = statement.where(table.c.member_id.not_in(hidden))
+    rows = [(member, total) for member, total in await session.execute(statement)]
+    return BoardPage(rows[:size], len(rows) > size)
+
+
+def _table(model: type[Kudos] | type[KudosTally]) -> Table:
+    return model.__table__  # type: ignore[return-value]
+
+
+def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
