@@ -10,4 +10,5 @@ COGS = (
     "cogs.knowledge",
     "cogs.mentoring",
     "cogs.sessions",
+    "cogs.recognition",
 )

@@ -27,6 +27,7 @@ CHANNEL_CHOICES = [
     app_commands.Choice(name="Moderators", value=ChannelPurpose.MODERATORS.name.lower()),
     app_commands.Choice(name="Knowledge (forum or text)", value=ChannelPurpose.KNOWLEDGE.name.lower()),
     app_commands.Choice(name="Mentoring (pairs' private threads)", value=ChannelPurpose.MENTORING.name.lower()),
+    app_commands.Choice(name="Thanks (kudos and celebrations)", value=ChannelPurpose.THANKS.name.lower()),
 ]
 ROLE_CHOICES = [
     app_commands.Choice(name="Member", value=RolePurpose.MEMBER.name.lower()),

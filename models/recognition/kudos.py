@@ -64,6 +64,7 @@ class KudosOp:
     message_id: int | None = None
     reason: str | None = None
     refused: Verdict | None = None
+    emoji: str | None = None  # a reaction as the member added it (to take it back if refused)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Envelope: https://discord.com/developers/docs/interactions/receiving-and-respond
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,10 +179,11 @@ def _resolved_channel(state: State, channel: Channel) -> Json:
 
 
 def _resolve_attachment(state: State, value: Any, resolved: Resolved) -> str:
-    """Accepts an Attachment or a (filename, bytes) pair."""
+    """Accepts an Attachment or a (filename, bytes) pair (its content type guessed from the name, as Discord's is)."""
     if not isinstance(value, Attachment):
         filename, content = value
-        value = Attachment(id=state.new_id(), filename=filename, data=content)
+        kind = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        value = Attachment(id=state.new_id(), filename=filename, data=content, content_type=kind)
     state.uploads[value.id] = value
     resolved.attachments[str(value.id)] = payloads.attachment(value, state.cdn_url)
     return str(value.id)

@@ -225,6 +225,10 @@ def _messages(tree: app_commands.CommandTree[SampleBot]) -> None:
             return
         await interaction.response.send_message("sent", ephemeral=True)
 
+    @tree.context_menu(name="Quote this message")
+    async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(f"> {message.content}", ephemeral=True)
+
     @tree.command(description="Schedule an event")
     async def event(interaction: discord.Interaction, name: str) -> None:
         assert interaction.guild is not None

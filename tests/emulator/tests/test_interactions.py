@@ -54,6 +54,13 @@ async def test_poll_posts_in_channel_option_and_adds_reactions(discord: Emulator
     assert inter.ephemeral
 
 
+async def test_message_command_named_with_spaces(discord: Emulator, bot: SampleBot) -> None:
+    alice = await discord.member("alice")
+    said = await alice.say(discord.guild.channel("general"), "to be quoted")
+    inter = await alice.message_command("Quote this message", said)
+    assert inter.ephemeral and inter.content == "> to be quoted"
+
+
 async def test_autocomplete_returns_the_bots_choices(discord: Emulator, bot: SampleBot) -> None:
     alice = await discord.member("alice")
     choices = await alice.autocomplete("fruit", name="ap")
