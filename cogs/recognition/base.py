@@ -19,9 +19,9 @@ from bot.members import find_member
 from bot.reactions import ReactionRemover
 from cogs.recognition.notices import Notices, Refusal, Thanks
 from models.base import utcnow
-from models.recognition import service
 from models.recognition.kudos import KudosOp, Outcome
-from models.recognition.rules import Action, Source, Verdict
+from models.recognition.rules import DEFAULT_REACTION, DEFAULT_REACTION_CATEGORY, Action, Source, Verdict
+from models.recognition.tables import RecognitionSettings
 from models.recognition.writer import KudosWriter
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class RecognitionBase(Capability):
         # Message authors known to be members (True: a bot), so a burst of reactions does not ask Discord each time.
         self.authors: OrderedDict[tuple[int, int], bool] = OrderedDict()
         self.in_order = InOrder(self.writer.submit)
-        self._reaction_loads: dict[int, asyncio.Task[discord.PartialEmoji]] = {}
+        self._reaction_loads: dict[int, asyncio.Future[None]] = {}
 
     async def cog_unload(self) -> None:
         """Write what is queued, let notices and removals finish (a while at most), then stop."""
@@ -141,19 +141,32 @@ class RecognitionBase(Capability):
     async def reaction_of(self, guild_id: int) -> discord.PartialEmoji:
         """The server's kudos reaction, read once (concurrent first readers share the one read)."""
         found = self.reactions.get(guild_id)
-        if found is not None:
-            return found
+        if found is None:
+            await self._load_reaction(guild_id)
+            found = self.reactions[guild_id]
+        return found
+
+    async def reaction_category(self, guild_id: int) -> str:
+        found = self.reaction_categories.get(guild_id)
+        if found is None:
+            await self._load_reaction(guild_id)
+            found = self.reaction_categories[guild_id]
+        return found
+
+    async def _load_reaction(self, guild_id: int) -> None:
+        """Read the server's reaction and its category once, however many handlers ask at the same moment."""
         loading = self._reaction_loads.get(guild_id)
         if loading is None:
-            loading = self._reaction_loads[guild_id] = asyncio.ensure_future(self._load_reaction(guild_id))
-        return await asyncio.shield(loading)
+            loading = self._reaction_loads[guild_id] = asyncio.ensure_future(self._read_reaction(guild_id))
+        await asyncio.shield(loading)
 
-    async def _load_reaction(self, guild_id: int) -> discord.PartialEmoji:
+    async def _read_reaction(self, guild_id: int) -> None:
         try:
             async with self.bot.db.transaction() as session:
-                found = discord.PartialEmoji.from_str(await service.reaction_of(session, guild_id))
-            self.reactions[guild_id] = found
-            return found
+                settings = await session.get(RecognitionSettings, guild_id)
+            reaction = settings.reaction if settings else DEFAULT_REACTION
+            self.reactions[guild_id] = discord.PartialEmoji.from_str(reaction)
+            self.reaction_categories[guild_id] = settings.reaction_category if settings else DEFAULT_REACTION_CATEGORY
         finally:
             self._reaction_loads.pop(guild_id, None)
 

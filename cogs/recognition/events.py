@@ -22,7 +22,7 @@ from cogs.recognition.celebrate import Celebrations
 from models.recognition import milestones, posts
 from models.recognition.kudos import KudosOp
 from models.recognition.milestones import RoleState
-from models.recognition.rules import DEFAULT_REACTION_CATEGORY, Action, Cadence, Source, post_period
+from models.recognition.rules import Action, Cadence, Source, post_period
 from models.recognition.tables import RecognitionSettings
 from models.scheduling import DueJob
 
@@ -74,15 +74,6 @@ class RecognitionEvents(Celebrations):
             refused=refused,
             emoji=str(payload.emoji),
         )
-
-    async def reaction_category(self, guild_id: int) -> str:
-        found = self.reaction_categories.get(guild_id)
-        if found is None:
-            async with self.bot.db.transaction() as session:
-                settings = await session.get(RecognitionSettings, guild_id)
-            found = str(settings.reaction_category) if settings else DEFAULT_REACTION_CATEGORY
-            self.reaction_categories[guild_id] = found
-        return found
 
     @listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:

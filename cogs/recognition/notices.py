@@ -29,6 +29,7 @@ from models.recognition.tables import RecognitionSettings
 log = logging.getLogger(__name__)
 
 DRAIN = 500
+GATHER = 0.1  # seconds a notice waits for others: a burst of kudos becomes a few unit of work, not thousands
 TOLD_MAX = 10_000
 
 
@@ -83,6 +84,7 @@ class Notices:
     async def _work(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            await asyncio.sleep(GATHER)
             while len(batch) < DRAIN and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:

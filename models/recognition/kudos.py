@@ -8,20 +8,21 @@ start and stop counting (`kudos_tallies`), so reading one is an index range, wha
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, TextualSelect, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.guild_settings import GuildSettings
 from models.recognition import milestones
 from models.recognition.rules import (
+    ALL_CATEGORIES,
     Action,
     Board,
     EndReason,
@@ -46,7 +47,9 @@ from models.recognition.tables import (
     RecognitionSettings,
 )
 
+T = TypeVar("T")
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and asyncpg's parameter limits
+WHOLE_MESSAGE = (Action.DROP_MESSAGE, Action.CLEAR_REACTIONS)
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ async def apply_kudos(
     today = {
         guild_id: await _today(session, guild_id, ops, known[guild_id], now) for guild_id in {o.guild_id for o in ops}
     }
-    slots = await _slots(session, {op.message_id for op in ops if op.message_id is not None})
+    slots = await _slots(session, ops)
     batch = Batch(known, today, slots, now)
     outcomes = [batch.apply(op) for op in ops]
     await _write(session, batch)
@@ -193,7 +196,7 @@ class Batch:
         self.known, self.today, self.slots, self.now = known, today, slots, now
         self.new_rows: list[dict[str, object]] = []  # kudos without a message (/kudos give without a link)
         self.changes: list[TallyChange] = []
-        self.gained: dict[int, set[int]] = {}  # guild → receivers who gained a kudos
+        self.gained: dict[int, Counter[int]] = {}  # guild → kudos each receiver gained in this batch
 
     def apply(self, op: KudosOp) -> Outcome:
         if op.action is Action.GIVE:
@@ -273,7 +276,7 @@ class Batch:
             slot.changed = True
         self.today[op.guild_id].add(op.giver_id, op.receiver_id, self.now)
         self.changes.append(TallyChange(op.guild_id, op.giver_id, op.receiver_id, op.category, self.now, +1))
-        self.gained.setdefault(op.guild_id, set()).add(op.receiver_id)
+        self.gained.setdefault(op.guild_id, Counter())[op.receiver_id] += 1
 
     def end(self, slot: Slot, reason: EndReason) -> None:
         slot.ended_at, slot.end_reason, slot.changed = self.now, reason.value, True
@@ -341,23 +344,50 @@ SLOT_COLUMNS = (
 )
 
 
-async def _slots(session: AsyncSession, message_ids: set[int]) -> dict[tuple[int, int], Slot]:
-    """The kudos already given for the batch's messages (read as plain rows: the batch writes in bulk)."""
+@functools.cache
+def _pairs_query() -> TextualSelect:
+    """Kudos by (message, giver) pairs, joined to a list of CHUNK of them, so each pair is one probe of the unique
+    index (`message_id IN (…) AND giver_id IN (…)` would probe every message with every giver). Built and compiled
+    once: shorter lists are padded with their last pair."""
+    table = _table(Kudos)
+    wanted = ", ".join(f"(CAST(:m{n} AS BIGINT), CAST(:g{n} AS BIGINT))" for n in range(CHUNK))
+    columns = ", ".join(f"kudos.{name}" for name in SLOT_COLUMNS)
+    statement = text(
+        f"WITH wanted(m, g) AS (VALUES {wanted}) "  # noqa: S608 (our own column names and numbered parameters)
+        f"SELECT {columns} FROM kudos JOIN wanted ON kudos.message_id = wanted.m AND kudos.giver_id = wanted.g"
+    )
+    return statement.columns(*(table.c[name] for name in SLOT_COLUMNS))
+
+
+def _pairs_params(pairs: Sequence[tuple[int, int]]) -> dict[str, int]:
+    padded = [*pairs, *[pairs[-1]] * (CHUNK - len(pairs))]
+    return {f"{key}{n}": value for n, pair in enumerate(padded) for key, value in zip("mg", pair, strict=True)}
+
+
+async def _slots(session: AsyncSession, ops: Sequence[KudosOp]) -> dict[tuple[int, int], Slot]:
+    """The kudos already given for the batch's messages by the batch's givers, and every kudos of a message deleted
+    or cleared (read as plain rows: the batch writes in bulk)."""
     table = _table(Kudos)
     columns = [table.c[name] for name in SLOT_COLUMNS]
-    slots: dict[tuple[int, int], Slot] = {}
-    for chunk in _chunks(sorted(message_ids)):
-        for row in await session.execute(select(*columns).where(table.c.message_id.in_(chunk))):
-            slots[row.message_id, row.giver_id] = Slot(*row)
-    return slots
+    whole = sorted({op.message_id for op in ops if op.message_id is not None and op.action in WHOLE_MESSAGE})
+    pairs = {(op.message_id, op.giver_id) for op in ops if op.message_id is not None and op.action not in WHOLE_MESSAGE}
+    found: list[Any] = []
+    for messages in _chunks(whole):
+        found += await session.execute(select(*columns).where(table.c.message_id.in_(messages)))
+    for chunk in _chunks(sorted(pairs)):
+        found += await session.execute(_pairs_query(), _pairs_params(chunk))
+    return {(row.message_id, row.giver_id): Slot(*row) for row in found}
 
 
 UPDATED = ("category", "source", "reason", "given_at", "ended_at", "end_reason")
+NOW_COLUMNS = ("given_at", "ended_at", "end_reason")
 
 
 async def _write(session: AsyncSession, batch: Batch) -> None:
+    """New kudos in one insert (the batch's moment bound once), changed ones in one update."""
     table = _table(Kudos)
-    inserts = list(batch.new_rows)
+    fresh = list(batch.new_rows)
+    inserts: list[dict[str, object]] = []
     updates = []
     for slot in batch.slots.values():
         if not slot.changed:
@@ -370,12 +400,16 @@ async def _write(session: AsyncSession, batch: Batch) -> None:
             "ended_at": slot.ended_at,
             "end_reason": slot.end_reason,
         }
-        if slot.row_id is None:
-            where = {"channel_id": slot.channel_id, "message_id": slot.message_id}
-            people = {"guild_id": slot.guild_id, "giver_id": slot.giver_id, "receiver_id": slot.receiver_id}
-            inserts.append(values | where | people)
-        else:
+        if slot.row_id is not None:
             updates.append({"row": slot.row_id, **{f"new_{key}": value for key, value in values.items()}})
+            continue
+        row = values | {"guild_id": slot.guild_id, "giver_id": slot.giver_id, "receiver_id": slot.receiver_id}
+        row |= {"channel_id": slot.channel_id, "message_id": slot.message_id}
+        standing_now = slot.ended_at is None and slot.given_at == batch.now
+        (fresh if standing_now else inserts).append(row)
+    if fresh:
+        rows = [{key: value for key, value in row.items() if key not in NOW_COLUMNS} for row in fresh]
+        await session.execute(table.insert().values(given_at=batch.now, ended_at=None, end_reason=None), rows)
     if inserts:
         await session.execute(table.insert(), inserts)
     if updates:
@@ -399,38 +433,74 @@ async def _tally(session: AsyncSession, changes: list[TallyChange], known: Known
     await upsert_totals(session, tally_rows(deltas))
 
 
-def tally_rows(deltas: dict[tuple[int, str, str, str, int], int]) -> list[dict[str, object]]:
-    return [
-        {"guild_id": g, "board": b, "period": p, "category": c, "member_id": m, "total": delta}
-        for (g, b, p, c, m), delta in deltas.items()
-    ]
+def tally_rows(deltas: dict[tuple[int, str, str, str, int], int]) -> list[tuple[int, str, str, str, int, int]]:
+    """(guild_id, board, period, category, member_id, total), in `TALLY_COLUMNS` order."""
+    return [(*key, delta) for key, delta in deltas.items()]
 
 
-async def upsert_totals(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    table = _table(KudosTally)
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[column.name for column in table.primary_key.columns],
-        set_={"total": table.c.total + statement.excluded.total},
+TALLY_COLUMNS = ("guild_id", "board", "period", "category", "member_id", "total")
+
+
+async def upsert_totals(session: AsyncSession, rows: list[tuple[int, str, str, str, int, int]]) -> None:
+    """Add each row's total to its counter (created at that total): one upsert, executed by the driver itself.
+
+    A burst touches a few counters per kudos, tens of thousands per second; SQLAlchemy's per-row parameter
+    processing would cost more than the database's own work, so the plain rows go straight to `executemany`.
+    """
+    connection = await session.connection()
+    dialect = connection.dialect
+    marks = [f"${n}" for n in range(1, 7)] if dialect.paramstyle == "numeric_dollar" else ["?"] * 6
+    if dialect.paramstyle not in ("numeric_dollar", "qmark"):
+        raise RuntimeError(f"unexpected parameter style {dialect.paramstyle}")
+    key = ", ".join(TALLY_COLUMNS[:-1])
+    statement = (
+        f"INSERT INTO kudos_tallies ({', '.join(TALLY_COLUMNS)}) VALUES ({', '.join(marks)}) "  # noqa: S608
+        f"ON CONFLICT ({key}) DO UPDATE SET total = kudos_tallies.total + excluded.total"
     )
-    await session.execute(statement, rows)
+    await connection.exec_driver_sql(statement, rows)
 
 
 async def _kudos_milestones(
-    session: AsyncSession, gained: dict[int, set[int]], known: KnownRules, now: datetime
+    session: AsyncSession, gained: dict[int, Counter[int]], known: KnownRules, now: datetime
 ) -> None:
-    """Receivers whose kudos (still standing) reach a threshold get that milestone, once."""
+    """Receivers whose kudos (still standing) crossed a threshold in this batch get that milestone, once."""
     for guild_id, receivers in gained.items():
-        thresholds = known[guild_id].kudos_thresholds
-        if not thresholds:
+        rules = known[guild_id]
+        if not rules.kudos_thresholds:
             continue
-        counts = await received_counts(session, guild_id, receivers)
-        reaching = {member: count for member, count in counts.items() if count >= thresholds[0]}
-        if reaching:
+        counts = await received_totals(session, guild_id, receivers, rules)
+        crossing = {
+            member: count
+            for member, count in counts.items()
+            if any(count - receivers[member] < level <= count for level in rules.kudos_thresholds)
+        }
+        if crossing:
             await milestones.record_levels(
-                session, guild_id, MilestoneKind.KUDOS_RECEIVED, reaching, thresholds, now=now
+                session, guild_id, MilestoneKind.KUDOS_RECEIVED, crossing, rules.kudos_thresholds, now=now
             )
+
+
+async def received_totals(
+    session: AsyncSession, guild_id: int, members: Iterable[int], rules: GuildRules
+) -> dict[int, int]:
+    """Kudos each member received, still standing: the all-time board's counters (already holding this batch),
+    unless a host reset that board — then counted from the kudos themselves."""
+    if "all" in rules.resets:
+        return await received_counts(session, guild_id, members)
+    table = _table(KudosTally)
+    totals: dict[int, int] = {}
+    for chunk in _chunks(sorted(members)):
+        rows = await session.execute(
+            select(table.c.member_id, table.c.total).where(
+                table.c.guild_id == guild_id,
+                table.c.board == Board.RECEIVED.value,
+                table.c.period == "all",
+                table.c.category == ALL_CATEGORIES,
+                table.c.member_id.in_(chunk),
+            )
+        )
+        totals.update({member: int(total) for member, total in rows})
+    return totals
 
 
 async def received_counts(session: AsyncSession, guild_id: int, members: Iterable[int]) -> dict[int, int]:
@@ -520,6 +590,6 @@ def _table(model: type[Kudos] | type[KudosTally]) -> Table:
     return model.__table__  # type: ignore[return-value]
 
 
-def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]

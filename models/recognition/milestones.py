@@ -26,8 +26,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
@@ -127,20 +130,21 @@ async def record(
     if not reached:
         return []
     roles = await mapped_roles(session, guild_id, kind)
-    recorded = []
-    for member, level in reached:
-        inserted = await insert_or_ignore(
-            session,
-            Milestone,
-            guild_id=guild_id,
-            member_id=member,
-            kind=kind.value,
-            level=level,
-            reached_at=now,
-            role_state=RoleState.PENDING if level in roles else RoleState.NONE,
-        )
-        if inserted:
-            recorded.append((member, level))
+    table = cast(Table, Milestone.__table__)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(table)
+        .values(guild_id=guild_id, kind=kind.value, reached_at=now)
+        .on_conflict_do_nothing()
+        .returning(table.c.member_id, table.c.level)
+    )
+    rows = [
+        {"member_id": member, "level": level, "role_state": RoleState.PENDING if level in roles else RoleState.NONE}
+        for member, level in reached
+    ]
+    # One statement for the batch; a milestone another transaction recorded meanwhile is skipped, not returned.
+    result = await session.execute(statement, rows)
+    recorded = [(member, level) for member, level in result]
     if any(level in roles for _, level in recorded):
         await schedule_roles(session, guild_id, now=now)
     return recorded

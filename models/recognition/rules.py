@@ -4,6 +4,7 @@ server's time zone, streaks, milestone thresholds and anniversaries, and the mem
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -321,16 +322,27 @@ def tally_deltas(
     A kudos counts in the week, the month and all time of the day it was given, in its category and in `*`. A
     period a host reset after the kudos was given does not count it any more, so ending it changes nothing there.
     """
-    deltas: dict[tuple[int, str, str, str, int], int] = {}
+    # Per member first (a batch thanks the same people many times), then spread over periods and categories.
+    given, received = Board.GIVEN.value, Board.RECEIVED.value
+    members: Counter[tuple[int, datetime, str, str, int]] = Counter()
     for change in changes:
-        for period in period_keys(change.given_at, zone_of[change.guild_id]):
-            reset = resets.get((change.guild_id, period))
-            if reset is not None and change.given_at < reset:
-                continue
-            for category in (change.category, ALL_CATEGORIES):
-                for board, member in ((Board.GIVEN, change.giver_id), (Board.RECEIVED, change.receiver_id)):
-                    key = (change.guild_id, board.value, period, category, member)
-                    deltas[key] = deltas.get(key, 0) + change.delta
+        members[change.guild_id, change.given_at, given, change.category, change.giver_id] += change.delta
+        members[change.guild_id, change.given_at, received, change.category, change.receiver_id] += change.delta
+    deltas: dict[tuple[int, str, str, str, int], int] = {}
+    periods: dict[tuple[int, datetime], tuple[str, ...]] = {}  # a batch's kudos share a few moments
+    for (guild_id, given_at, board, category, member), delta in members.items():
+        if not delta:
+            continue
+        keys = periods.get((guild_id, given_at))
+        if keys is None:
+            keys = periods[guild_id, given_at] = tuple(
+                period
+                for period in period_keys(given_at, zone_of[guild_id])
+                if (reset := resets.get((guild_id, period))) is None or given_at >= reset
+            )
+        for period in keys:
+            for key in ((guild_id, board, period, category, member), (guild_id, board, period, ALL_CATEGORIES, member)):
+                deltas[key] = deltas.get(key, 0) + delta
     return {key: delta for key, delta in deltas.items() if delta}
 
 
