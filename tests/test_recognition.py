@@ -33,6 +33,7 @@ from models.recognition.rules import (
     anniversary_level,
     check_category,
     check_image,
+    clean_reason,
     day_bounds,
     day_number,
     decide_give,
@@ -248,6 +249,12 @@ async def test_allowance_counts_down_and_resets_at_the_servers_midnight(db: Data
     assert await verdicts(db, gift(1, 16), now=late + timedelta(minutes=1)) == [Verdict.GIVEN]
 
 
+async def test_a_hostile_reason_does_not_fail_the_batch(db: Database) -> None:
+    assert await verdicts(db, gift(1, 2, reason="nul\x00 and \ud800"), gift(3, 2)) == [Verdict.GIVEN, Verdict.GIVEN]
+    async with db.transaction() as session:
+        assert "nul and ?" in set(await session.scalars(select(Kudos.reason)))
+
+
 async def test_pair_cap_and_back_thanks(db: Database) -> None:
     assert await verdicts(db, gift(1, 2), gift(1, 2), gift(1, 2)) == [Verdict.GIVEN, Verdict.GIVEN, Verdict.PAIR_CAP]
     outcomes = await apply(db, gift(2, 1), now=NOON + timedelta(minutes=9))
@@ -446,6 +453,12 @@ async def test_categories_can_be_renamed_and_added(db: Database) -> None:
         keys = [category.key for category in await service.categories(session, GUILD)]
     assert keys == ["learn", "build", "teach", "share", "talks"]
     assert await verdicts(db, gift(1, 2, category="talks")) == [Verdict.GIVEN]
+
+
+def test_reasons_and_names_are_stored_safely() -> None:
+    assert clean_reason("  thanks\x00 \ud800! ") == "thanks ?!"
+    assert clean_reason("   ") is None
+    assert check_category("x", {"en": "A\x00B"}, [])[1] == {"en": "AB"}
 
 
 def test_days_are_numbered_for_streaks() -> None:

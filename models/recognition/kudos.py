@@ -35,6 +35,7 @@ from models.recognition.rules import (
     day_bounds,
     decide_give,
     server_categories,
+    storable,
     tally_deltas,
     thresholds_for,
 )
@@ -297,7 +298,7 @@ def _row(op: KudosOp, now: datetime) -> dict[str, object]:
         "source": op.source.value,
         "channel_id": op.channel_id,
         "message_id": op.message_id,
-        "reason": op.reason,
+        "reason": storable(op.reason) if op.reason else None,
         "given_at": now,
         "ended_at": None,
         "end_reason": None,
