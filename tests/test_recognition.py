@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.database import Database
 from models import guild_settings
+from models.groups.projects import FinishedProject, report_project_milestones
 from models.recognition import kudos, milestones, posts, service
 from models.recognition.kudos import KudosOp, Outcome
 from models.recognition.rules import (
@@ -371,6 +372,18 @@ async def test_reported_events_count_once_per_key_and_reach_thresholds(db: Datab
             await milestones.report_milestone(session, GUILD, 8, MilestoneKind.KUDOS_RECEIVED, 1)
         with pytest.raises(ValueError):
             await milestones.report_milestone(session, GUILD, 8, "made_up", 1)
+
+
+async def test_a_finished_working_group_project_is_a_milestone_for_each_member(db: Database) -> None:
+    project = FinishedProject(
+        project_id=7, guild_id=GUILD, group_id=3, name="Quiz app", summary="", links=(), committee=False,
+        finished_at=NOON, member_ids=(21, 22), lead_ids=(21,),
+    )  # fmt: skip
+    async with db.transaction() as session:
+        await report_project_milestones(session, project, now=NOON)
+        await report_project_milestones(session, project, now=NOON)  # replayed: counts once
+        reached = [await milestones.member_milestones(session, GUILD, member) for member in (21, 22)]
+    assert [[(m.kind, m.level) for m in mine] for mine in reached] == [[("project_finished", 1)]] * 2
 
 
 async def test_anniversaries_are_recorded_once(db: Database) -> None:

@@ -23,6 +23,7 @@ from bot.roles import role_problem
 from cogs.recognition import render
 from cogs.recognition.base import KUDOS
 from cogs.recognition.commands import PERIOD_CHOICES, RecognitionCommands
+from models.base import INTEGER_MAX
 from models.errors import RoleNotAssignableError
 from models.recognition import milestones, posts, service
 from models.recognition.kudos import load_rules, recent_kudos, revoke_kudos
@@ -185,7 +186,7 @@ class HostCommands(RecognitionCommands):
     async def revoke(self, interaction: Interaction, kudos: app_commands.Range[str, 1, 100]) -> None:
         guild = guild_of(interaction)
         number = kudos.strip().lstrip("#")
-        if not number.isascii() or not number.isdigit() or len(number) > 12:
+        if not number.isascii() or not number.isdigit() or not 0 < int(number) <= INTEGER_MAX:
             raise UnknownKudosError()
         async with self.writer.exclusive(guild.id), self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language

@@ -2,7 +2,7 @@
 
 `archive_group` records the project (its summary, links and members) and closes the group. `finished_projects` is
 the plain function other capabilities call to read finished projects (recognition counts them as milestones);
-`report_project_milestones` is where a finished project is handed to recognition's milestone interface.
+`report_project_milestones` hands a finished project to recognition's milestone interface.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from models.groups import rules
 from models.groups.members import seats
 from models.groups.rules import SEATED, Seat, Status
 from models.groups.tables import Group, GroupFormation, GroupProject, GroupProjectMember, GroupSeat
+from models.recognition.milestones import report_milestone
 
 # The milestone a finished project stands for, as recognition names it.
 PROJECT_MILESTONE = "project_finished"
@@ -127,13 +128,10 @@ async def finished_projects(
 
 
 async def report_project_milestones(session: AsyncSession, project: FinishedProject, *, now: datetime) -> None:
-    """The hook where a finished project becomes a milestone for each of its members, in the archive's transaction.
-
-    Recognition (being built beside groups) offers `report_milestone(session, guild_id, member_id, kind,
-    dedupe_key, now=…)`; once it is part of this code base, this calls it for each of `project.member_ids` with
-    `PROJECT_MILESTONE` and `project.project_id` as the key (a replayed report counts once). Until then it does
-    nothing, and every finished project stays readable with `finished_projects`.
-    """
+    """A finished project becomes a milestone for each of its members, in the archive's transaction (recognition's
+    interface: the project as the key, so a replayed report counts once)."""
+    for member_id in project.member_ids:
+        await report_milestone(session, project.guild_id, member_id, PROJECT_MILESTONE, project.project_id, now=now)
 
 
 # --- check-in jobs (named here so that archiving can stop them without importing the rhythm) -----------------

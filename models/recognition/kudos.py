@@ -35,7 +35,6 @@ from models.recognition.rules import (
     day_bounds,
     decide_give,
     server_categories,
-    storable,
     tally_deltas,
     thresholds_for,
 )
@@ -298,7 +297,7 @@ def _row(op: KudosOp, now: datetime) -> dict[str, object]:
         "source": op.source.value,
         "channel_id": op.channel_id,
         "message_id": op.message_id,
-        "reason": storable(op.reason) if op.reason else None,
+        "reason": op.reason,
         "given_at": now,
         "ended_at": None,
         "end_reason": None,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from models.base import clean_text
 from models.errors import UserError
 from models.localized import Localized
 
@@ -215,7 +216,7 @@ def check_category(key: str, names: Mapping[str, str], existing: Sequence[str]) 
     key = key.strip().lower()
     if not CATEGORY_KEY.fullmatch(key):
         raise CategoryKeyError(category=key[:40])
-    cleaned = Localized.of({language: storable(name) for language, name in names.items()})
+    cleaned = Localized.of({language: clean_text(name) for language, name in names.items()})
     if any(len(name) > CATEGORY_NAME_MAX for name in cleaned.values()):
         raise CategoryNameError(limit=CATEGORY_NAME_MAX)
     if not cleaned and key not in existing:
@@ -260,15 +261,10 @@ def decide_give(
     return Verdict.GIVEN
 
 
-def storable(text: str) -> str:
-    """Text both databases keep: PostgreSQL refuses NUL characters, and lone surrogates encode nowhere. (A member's
-    hostile reason must not fail the batch of everyone's kudos it is written with.)"""
-    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-
-
 def clean_reason(reason: str | None) -> str | None:
-    """The reason as stored: storable, stripped, None when empty (one over REASON_MAX is refused by the caller)."""
-    return storable(reason or "").strip() or None
+    """The reason as stored (cleaned as every text column cleans it, so its length is what is kept), stripped, None
+    when empty; one over REASON_MAX is refused by the caller."""
+    return clean_text(reason or "").strip() or None
 
 
 def reason_too_long(reason: str | None) -> bool:

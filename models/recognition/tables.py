@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Snowflake, UTCDateTime
+from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
 
 
 class RecognitionSettings(Base):
@@ -23,15 +23,15 @@ class RecognitionSettings(Base):
     __tablename__ = "recognition_settings"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    reaction: Mapped[str] = mapped_column(String(100))
-    reaction_category: Mapped[str] = mapped_column(String(32))
+    reaction: Mapped[str] = mapped_column(CleanString(100))
+    reaction_category: Mapped[str] = mapped_column(CleanString(32))
     daily_allowance: Mapped[int] = mapped_column(Integer)
     pair_cap: Mapped[int] = mapped_column(Integer)
-    post_cadence: Mapped[str] = mapped_column(String(8))
+    post_cadence: Mapped[str] = mapped_column(CleanString(8))
     public_thanks: Mapped[bool] = mapped_column(Boolean)
     members_celebrate: Mapped[bool] = mapped_column(Boolean)
     # {milestone kind: [levels]} for the kinds whose hosts changed the defaults.
-    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(CleanJSON)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -41,8 +41,8 @@ class KudosCategory(Base):
     __tablename__ = "kudos_categories"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    key: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(CleanJSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -59,14 +59,14 @@ class Kudos(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake)
     giver_id: Mapped[int] = mapped_column(Snowflake)
     receiver_id: Mapped[int] = mapped_column(Snowflake)
-    category: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(CleanString(32))
+    source: Mapped[str] = mapped_column(CleanString(8))
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(CleanText)
     given_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    end_reason: Mapped[str | None] = mapped_column(String(16))
+    end_reason: Mapped[str | None] = mapped_column(CleanString(16))
     ended_by: Mapped[int | None] = mapped_column(Snowflake)
 
 
@@ -78,9 +78,9 @@ class KudosTally(Base):
     __table_args__ = (Index("ix_kudos_tallies_board", "guild_id", "board", "period", "category", "total", "member_id"),)
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    board: Mapped[str] = mapped_column(String(8), primary_key=True)
-    period: Mapped[str] = mapped_column(String(16), primary_key=True)
-    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    board: Mapped[str] = mapped_column(CleanString(8), primary_key=True)
+    period: Mapped[str] = mapped_column(CleanString(16), primary_key=True)
+    category: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     total: Mapped[int] = mapped_column(Integer)
 
@@ -91,7 +91,7 @@ class BoardReset(Base):
     __tablename__ = "kudos_board_resets"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    period: Mapped[str] = mapped_column(CleanString(16), primary_key=True)
     reset_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reset_by: Mapped[int | None] = mapped_column(Snowflake)
 
@@ -116,8 +116,8 @@ class RecognitionEvent(Base):
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(CleanString(100), primary_key=True)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -129,7 +129,7 @@ class RecognitionPost(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
-    period: Mapped[str] = mapped_column(String(24))
+    period: Mapped[str] = mapped_column(CleanString(24))
     channel_id: Mapped[int | None] = mapped_column(Snowflake)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -148,11 +148,11 @@ class Milestone(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(Snowflake)
     member_id: Mapped[int] = mapped_column(Snowflake)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(CleanString(32))
     level: Mapped[int] = mapped_column(Integer)
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # none (no role for it), pending (to give), given, failed (hosts told), gone (the member left)
-    role_state: Mapped[str] = mapped_column(String(8))
+    role_state: Mapped[str] = mapped_column(CleanString(8))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("recognition_posts.id"))
 
 
@@ -162,6 +162,6 @@ class MilestoneRole(Base):
     __tablename__ = "recognition_milestone_roles"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(CleanString(32), primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     role_id: Mapped[int] = mapped_column(Snowflake)
