@@ -37,7 +37,7 @@ from sqlalchemy import func, insert, select
 from bot.client import Agora
 from bot.config import DatabaseSettings, DiscordSettings, LocaleSettings, Settings
 from bot.database import Database
-from models.recognition import kudos as kudos_service
+from models.recognition import boards
 from models.recognition.kudos import KudosOp, Outcome
 from models.recognition.rules import (
     ALL_CATEGORIES,
@@ -309,7 +309,7 @@ async def board_figures(folder: Path) -> dict[str, float]:
 
 async def board(session: Any, key: str) -> None:
     for side in (Board.RECEIVED, Board.GIVEN):
-        page = await kudos_service.board_page(session, 1, side, key, ALL_CATEGORIES, page=0, size=10)
+        page = await boards.board_page(session, 1, side, key, ALL_CATEGORIES, page=0, size=10)
         assert len(page.rows) == 10
 
 

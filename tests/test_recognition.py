@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.database import Database
 from models import guild_settings
 from models.groups.projects import FinishedProject, report_project_milestones
-from models.recognition import kudos, milestones, posts, service
+from models.recognition import boards, kudos, milestones, posts, service
 from models.recognition.kudos import KudosOp, Outcome
 from models.recognition.rules import (
     Action,
@@ -290,7 +290,7 @@ async def test_a_deleted_message_withdraws_every_kudos_for_it(db: Database) -> N
     assert await verdicts(db, drop, drop) == [Verdict.WITHDRAWN, Verdict.NOTHING]
     async with db.transaction() as session:
         counts = await kudos.received_counts(session, GUILD, [9])
-        page = await kudos.board_page(session, GUILD, Board.RECEIVED, "all", "*", page=0, size=10)
+        page = await boards.board_page(session, GUILD, Board.RECEIVED, "all", "*", page=0, size=10)
     assert counts == {9: 1}
     assert page.rows == [(9, 1)]
     assert await verdicts(db, gift(1, 9, message=100)) == [Verdict.ALREADY]  # a deleted message stays deleted
@@ -306,10 +306,10 @@ async def test_given_and_withdrawn_in_one_batch_leaves_the_boards_as_they_were(d
 async def test_boards_by_period_and_category_and_without_excluded_members(db: Database) -> None:
     await apply(db, gift(1, 2), gift(1, 3, category="learn"), gift(4, 3), gift(5, 3))
     async with db.transaction() as session:
-        received = await kudos.board_page(session, GUILD, Board.RECEIVED, "w2026-48", "*", page=0, size=10)
-        teach = await kudos.board_page(session, GUILD, Board.RECEIVED, "m2026-11", "teach", page=0, size=10)
-        given = await kudos.board_page(session, GUILD, Board.GIVEN, "all", "*", page=0, size=1)
-        shown = await kudos.board_page(session, GUILD, Board.RECEIVED, "all", "*", page=0, size=10, excluded=[3])
+        received = await boards.board_page(session, GUILD, Board.RECEIVED, "w2026-48", "*", page=0, size=10)
+        teach = await boards.board_page(session, GUILD, Board.RECEIVED, "m2026-11", "teach", page=0, size=10)
+        given = await boards.board_page(session, GUILD, Board.GIVEN, "all", "*", page=0, size=1)
+        shown = await boards.board_page(session, GUILD, Board.RECEIVED, "all", "*", page=0, size=10, excluded=[3])
     assert received.rows == [(3, 3), (2, 1)]
     assert teach.rows == [(3, 2), (2, 1)]
     assert given.rows == [(1, 2)] and given.has_more
@@ -326,13 +326,13 @@ async def test_a_host_revokes_a_kudos_and_resets_a_period(db: Database) -> None:
             await kudos.revoke_kudos(session, GUILD, first.id, host_id=99, now=NOON, rules=rules)
         assert await service.reset_board(session, GUILD, Period.WEEK, host_id=99, zone=PARIS, now=NOON) == "w2026-48"
     async with db.transaction() as session:
-        week = await kudos.board_page(session, GUILD, Board.RECEIVED, "w2026-48", "*", page=0, size=10)
-        month = await kudos.board_page(session, GUILD, Board.RECEIVED, "m2026-11", "*", page=0, size=10)
+        week = await boards.board_page(session, GUILD, Board.RECEIVED, "w2026-48", "*", page=0, size=10)
+        month = await boards.board_page(session, GUILD, Board.RECEIVED, "m2026-11", "*", page=0, size=10)
     assert week.rows == [] and month.rows == [(2, 1)]
     # Withdrawing a kudos given before the reset leaves the new week alone; a new one counts there.
     await apply(db, KudosOp(Action.DROP_MESSAGE, GUILD, message_id=1), gift(4, 2), now=NOON + timedelta(hours=1))
     async with db.transaction() as session:
-        week = await kudos.board_page(session, GUILD, Board.RECEIVED, "w2026-48", "*", page=0, size=10)
+        week = await boards.board_page(session, GUILD, Board.RECEIVED, "w2026-48", "*", page=0, size=10)
     assert week.rows == [(2, 1)]
 
 
@@ -356,6 +356,18 @@ async def test_kudos_received_thresholds_give_a_milestone_once_and_queue_its_rol
     assert reached == [("kudos_received", 2, "pending"), ("kudos_received", 3, "none")]
     assert [(r.member_id, r.role_id) for r in roles] == [(9, 555)]
     assert jobs == 1
+
+
+async def test_kudos_milestones_count_every_kudos_even_after_the_all_time_board_was_reset(db: Database) -> None:
+    async with db.transaction() as session:
+        await service.set_thresholds(session, GUILD, MilestoneKind.KUDOS_RECEIVED, (3,), now=NOON)
+    await apply(db, gift(1, 9), gift(2, 9))
+    async with db.transaction() as session:
+        await service.reset_board(session, GUILD, Period.ALL, host_id=99, zone=PARIS, now=NOON)
+    await apply(db, gift(3, 9), now=NOON + timedelta(minutes=1))
+    async with db.transaction() as session:
+        reached = [(m.kind, m.level) for m in await milestones.member_milestones(session, GUILD, 9)]
+    assert reached == [("kudos_received", 3)]
 
 
 async def test_reported_events_count_once_per_key_and_reach_thresholds(db: Database) -> None:

@@ -12,7 +12,7 @@ from bot.replies import send_ephemeral
 from cogs.recognition import render
 from cogs.recognition.base import RecognitionBase
 from cogs.recognition.components import BoardButton, MessageKudosSelect
-from models.recognition import kudos, service
+from models.recognition import boards, service
 from models.recognition.kudos import KudosOp, Outcome
 from models.recognition.rules import (
     ALL_CATEGORIES,
@@ -113,7 +113,7 @@ class RecognitionGiving(RecognitionBase):
             excluded = await service.excluded_members(session, guild.id)
             key = period_key(period, self.clock(), context.zone)
             pages = [
-                await kudos.board_page(
+                await boards.board_page(
                     session, guild.id, board, key, category, page=page, size=BOARD_PAGE, excluded=excluded
                 )
                 for board in (Board.RECEIVED, Board.GIVEN)

@@ -9,7 +9,8 @@ from datetime import datetime
 import discord
 
 from bot import i18n
-from models.recognition.kudos import BoardPage, KudosOp, Outcome
+from models.recognition.boards import BoardPage
+from models.recognition.kudos import KudosOp, Outcome
 from models.recognition.posts import PostDraft
 from models.recognition.rules import (
     REASON_MAX,

@@ -1,4 +1,4 @@
-"""Giving and withdrawing kudos in batches, and reading the boards.
+"""Giving and withdrawing kudos in batches, and the hosts' revoke.
 
 `apply_kudos` is what the single writer runs: a batch of events (a reaction, the message command, `/kudos give`, a
 reaction removed, a message deleted) decided in arrival order against today's counts, read once per batch, then
@@ -20,11 +20,9 @@ from sqlalchemy import Table, TextualSelect, bindparam, func, select, text, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.guild_settings import GuildSettings
-from models.recognition import milestones
+from models.recognition import boards, milestones
 from models.recognition.rules import (
-    ALL_CATEGORIES,
     Action,
-    Board,
     EndReason,
     Limits,
     MilestoneKind,
@@ -430,34 +428,7 @@ async def _tally(session: AsyncSession, changes: list[TallyChange], known: Known
     deltas = tally_deltas(changes, zones, resets)
     if not deltas:
         return
-    await upsert_totals(session, tally_rows(deltas))
-
-
-def tally_rows(deltas: dict[tuple[int, str, str, str, int], int]) -> list[tuple[int, str, str, str, int, int]]:
-    """(guild_id, board, period, category, member_id, total), in `TALLY_COLUMNS` order."""
-    return [(*key, delta) for key, delta in deltas.items()]
-
-
-TALLY_COLUMNS = ("guild_id", "board", "period", "category", "member_id", "total")
-
-
-async def upsert_totals(session: AsyncSession, rows: list[tuple[int, str, str, str, int, int]]) -> None:
-    """Add each row's total to its counter (created at that total): one upsert, executed by the driver itself.
-
-    A burst touches a few counters per kudos, tens of thousands per second; SQLAlchemy's per-row parameter
-    processing would cost more than the database's own work, so the plain rows go straight to `executemany`.
-    """
-    connection = await session.connection()
-    dialect = connection.dialect
-    marks = [f"${n}" for n in range(1, 7)] if dialect.paramstyle == "numeric_dollar" else ["?"] * 6
-    if dialect.paramstyle not in ("numeric_dollar", "qmark"):
-        raise RuntimeError(f"unexpected parameter style {dialect.paramstyle}")
-    key = ", ".join(TALLY_COLUMNS[:-1])
-    statement = (
-        f"INSERT INTO kudos_tallies ({', '.join(TALLY_COLUMNS)}) VALUES ({', '.join(marks)}) "  # noqa: S608
-        f"ON CONFLICT ({key}) DO UPDATE SET total = kudos_tallies.total + excluded.total"
-    )
-    await connection.exec_driver_sql(statement, rows)
+    await boards.upsert_totals(session, boards.tally_rows(deltas))
 
 
 async def _kudos_milestones(
@@ -468,7 +439,11 @@ async def _kudos_milestones(
         rules = known[guild_id]
         if not rules.kudos_thresholds:
             continue
-        counts = await received_totals(session, guild_id, receivers, rules)
+        # The all-time board's counters already hold this batch, unless a host reset that board.
+        if "all" in rules.resets:
+            counts = await received_counts(session, guild_id, receivers)
+        else:
+            counts = await boards.received_totals(session, guild_id, receivers)
         crossing = {
             member: count
             for member, count in counts.items()
@@ -478,29 +453,6 @@ async def _kudos_milestones(
             await milestones.record_levels(
                 session, guild_id, MilestoneKind.KUDOS_RECEIVED, crossing, rules.kudos_thresholds, now=now
             )
-
-
-async def received_totals(
-    session: AsyncSession, guild_id: int, members: Iterable[int], rules: GuildRules
-) -> dict[int, int]:
-    """Kudos each member received, still standing: the all-time board's counters (already holding this batch),
-    unless a host reset that board — then counted from the kudos themselves."""
-    if "all" in rules.resets:
-        return await received_counts(session, guild_id, members)
-    table = _table(KudosTally)
-    totals: dict[int, int] = {}
-    for chunk in _chunks(sorted(members)):
-        rows = await session.execute(
-            select(table.c.member_id, table.c.total).where(
-                table.c.guild_id == guild_id,
-                table.c.board == Board.RECEIVED.value,
-                table.c.period == "all",
-                table.c.category == ALL_CATEGORIES,
-                table.c.member_id.in_(chunk),
-            )
-        )
-        totals.update({member: int(total) for member, total in rows})
-    return totals
 
 
 async def received_counts(session: AsyncSession, guild_id: int, members: Iterable[int]) -> dict[int, int]:
@@ -531,7 +483,7 @@ async def revoke_kudos(
     resets = {(guild_id, period): at for period, at in rules.resets.items()}
     deltas = tally_deltas([change], {guild_id: rules.zone}, resets)
     if deltas:
-        await upsert_totals(session, tally_rows(deltas))
+        await boards.upsert_totals(session, boards.tally_rows(deltas))
     await session.flush()
     return kudos
 
@@ -542,48 +494,6 @@ async def recent_kudos(session: AsyncSession, guild_id: int, limit: int = 25) ->
         select(Kudos).where(Kudos.guild_id == guild_id, Kudos.ended_at.is_(None)).order_by(Kudos.id.desc()).limit(limit)
     )
     return list(rows)
-
-
-# --- boards -----------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BoardPage:
-    rows: list[tuple[int, int]]  # (member id, kudos)
-    has_more: bool
-
-
-async def board_page(
-    session: AsyncSession,
-    guild_id: int,
-    board: Board,
-    period: str,
-    category: str,
-    *,
-    page: int,
-    size: int,
-    excluded: Iterable[int] = (),
-) -> BoardPage:
-    """One page of a board, highest first: an index range on the counters (one row more tells if a page follows)."""
-    table = _table(KudosTally)
-    statement = (
-        select(table.c.member_id, table.c.total)
-        .where(
-            table.c.guild_id == guild_id,
-            table.c.board == board.value,
-            table.c.period == period,
-            table.c.category == category,
-            table.c.total > 0,
-        )
-        .order_by(table.c.total.desc(), table.c.member_id.desc())
-        .offset(page * size)
-        .limit(size + 1)
-    )
-    hidden = sorted(excluded)
-    if hidden:
-        statement = statement.where(table.c.member_id.not_in(hidden))
-    rows = [(member, total) for member, total in await session.execute(statement)]
-    return BoardPage(rows[:size], len(rows) > size)
 
 
 def _table(model: type[Kudos] | type[KudosTally]) -> Table:
