@@ -152,8 +152,9 @@ async def burst(
     return elapsed, [(committed[key] - sent[key]) * 1000 for key in sent], verdicts
 
 
-async def writer_alone(bot: Agora, guild_id: int, reactions: list[tuple[int, Message]]) -> tuple[float, float]:
-    """The writer's own capacity: the same kudos queued directly, no gateway parsing. (kudos/s, p99 ms)."""
+async def writer_alone(bot: Agora, guild_id: int, reactions: list[tuple[int, Message]]) -> tuple[float, float, float]:
+    """The writer's own capacity: the same kudos queued directly, no gateway parsing. (kudos/s, p99 ms, kudos per
+    CPU-second of the process: its thread and SQLite's)."""
     cog: Any = bot.get_cog("Recognition")
     sent: dict[tuple[int, int], float] = {}
     latencies: list[float] = []
@@ -165,16 +166,17 @@ async def writer_alone(bot: Agora, guild_id: int, reactions: list[tuple[int, Mes
         forward(pairs)
 
     cog.writer.on_batch = on_batch
-    started = time.perf_counter()
+    await bot.idle()
+    started, cpu = time.perf_counter(), time.process_time()
     for giver, message in reactions:
         sent[giver, message.id] = time.perf_counter()
         cog.writer.submit(
             KudosOp(Action.GIVE, guild_id, giver, message.author_id, "teach", Source.REACTION, 2, message.id)
         )
     await cog.writer.flush()
-    elapsed = time.perf_counter() - started
+    elapsed, used = time.perf_counter() - started, time.process_time() - cpu
     cog.writer.on_batch = forward
-    return len(reactions) / elapsed, percentile(latencies, 0.99)
+    return len(reactions) / elapsed, percentile(latencies, 0.99), len(reactions) / used
 
 
 async def parser_alone(bot: Agora, guild_id: int, channel_id: int, reactions: list[tuple[int, Message]]) -> float:
@@ -256,7 +258,9 @@ async def one_run(folder: Path) -> dict[str, float]:
             await bot.idle()  # refused reactions taken back, givers told: before the next burst
         reactions = plan(messages, first, BURST)
         first += BURST
-        figures["writer_rate"], figures["writer_p99"] = await writer_alone(bot, guild_id, reactions)
+        figures["writer_rate"], figures["writer_p99"], figures["writer_cpu_rate"] = await writer_alone(
+            bot, guild_id, reactions
+        )
         figures["parser_rate"] = await parser_alone(bot, guild_id, channel_id, plan(messages, first, BURST))
         await bot.idle()
         await runner.stop()
@@ -392,7 +396,8 @@ async def main(runs: int) -> None:
         )
     print(
         f"writer alone, {BURST:,} kudos queued at once: {median['writer_rate']:>8,.0f} kudos/s "
-        f"({median['writer_rate'] / median['raw_rate']:.1%} of raw sqlite3), p99 {median['writer_p99']:6.1f} ms"
+        f"({median['writer_rate'] / median['raw_rate']:.1%} of raw sqlite3), p99 {median['writer_p99']:6.1f} ms; "
+        f"{median['writer_cpu_rate']:,.0f} kudos per CPU-second"
     )
     print(f"gateway side alone (discord.py parse + dispatch + handler): {median['parser_rate']:>8,.0f} events/s")
     print(f"raw sqlite3 executemany, {RAW_BATCH} rows per commit, same table: {median['raw_rate']:>8,.0f} rows/s")

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("member_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("guild_id", "board", "period", "category", "member_id", name=op.f("pk_kudos_tallies")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_kudos_tallies_board",

@@ -28,7 +28,7 @@ BatchCallback = Callable[[Sequence[tuple[KudosOp, Outcome]]], None]
 Item = tuple[KudosOp | None, "asyncio.Future[Outcome | None] | None"]
 
 INTERVAL = 0.002
-MAX_BATCH = 5000
+MAX_BATCH = 20_000
 RETRY_DELAYS = (0.05, 0.25, 1.0)
 
 
