@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from tests.emulator import interactions as build
 from tests.emulator.driver import Emulator
 from tests.emulator.interactions import DriverError
 from tests.emulator.runner import BotRunner
@@ -59,6 +60,17 @@ async def test_message_command_named_with_spaces(discord: Emulator, bot: SampleB
     said = await alice.say(discord.guild.channel("general"), "to be quoted")
     inter = await alice.message_command("Quote this message", said)
     assert inter.ephemeral and inter.content == "> to be quoted"
+
+
+def test_an_attached_file_gets_the_content_type_its_name_says(discord: Emulator) -> None:
+    resolved = build.Resolved()
+    for name, expected in (
+        ("cert.PNG", "image/png"),
+        ("notes.txt", "text/plain"),
+        ("blob", "application/octet-stream"),
+    ):
+        attachment_id = build.convert(discord.state, build.ATTACHMENT, (name, b"x"), resolved)
+        assert resolved.attachments[attachment_id]["content_type"] == expected
 
 
 async def test_autocomplete_returns_the_bots_choices(discord: Emulator, bot: SampleBot) -> None:
