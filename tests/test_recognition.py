@@ -46,6 +46,7 @@ from models.recognition.rules import (
     week_number,
 )
 from models.recognition.tables import Kudos, KudosTally, Milestone
+from models.recognition.writer import KudosWriter
 from models.scheduling import ScheduledJob
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -254,6 +255,19 @@ async def test_a_hostile_reason_does_not_fail_the_batch(db: Database) -> None:
     assert await verdicts(db, gift(1, 2, reason="nul\x00 and \ud800"), gift(3, 2)) == [Verdict.GIVEN, Verdict.GIVEN]
     async with db.transaction() as session:
         assert "nul and ?" in set(await session.scalars(select(Kudos.reason)))
+
+
+async def test_the_writer_reads_a_servers_rules_again(db: Database) -> None:
+    """A time zone a host changed with /agora (not through the writer) is seen after `rules_ttl`."""
+    moment = [datetime(2026, 11, 24, 22, 30, tzinfo=UTC)]  # 23:30 in Paris
+    writer = KudosWriter(db.transaction, default_zone="Europe/Paris", rules_ttl=0, clock=lambda: moment[0])
+    for receiver in range(10, 15):
+        await writer.cast(gift(1, receiver))
+    async with db.transaction() as session:
+        await guild_settings.set_timezone(session, GUILD, "UTC", now=moment[0])
+    moment[0] += timedelta(hours=1)  # past midnight in Paris, not in UTC: the allowance is still spent
+    assert (await writer.cast(gift(1, 15))).verdict is Verdict.ALLOWANCE
+    await writer.stop()
 
 
 async def test_pair_cap_and_back_thanks(db: Database) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
@@ -30,6 +31,8 @@ Item = tuple[KudosOp | None, "asyncio.Future[Outcome | None] | None"]
 INTERVAL = 0.002
 MAX_BATCH = 20_000
 RETRY_DELAYS = (0.05, 0.25, 1.0)
+# Servers' rules are read again this often (seconds): what a host changes elsewhere (`/agora timezone`) is seen soon.
+RULES_TTL = 60.0
 
 
 class KudosWriter:
@@ -45,6 +48,7 @@ class KudosWriter:
         on_batch: BatchCallback | None = None,
         clock: Callable[[], datetime] = utcnow,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        rules_ttl: float = RULES_TTL,
     ) -> None:
         self.transaction = transaction
         self.default_zone = default_zone
@@ -53,6 +57,8 @@ class KudosWriter:
         self.on_batch = on_batch
         self.clock = clock
         self.retry_delays = tuple(retry_delays)
+        self.rules_ttl = rules_ttl
+        self._rules_read_at = time.monotonic()
         self.batches = 0
         self._known: KnownRules = {}
         self._outstanding = 0  # events queued or being written
@@ -166,6 +172,9 @@ class KudosWriter:
                 log.exception("the kudos batch callback failed")
 
     async def _write(self, ops: list[KudosOp]) -> list[Outcome]:
+        if time.monotonic() - self._rules_read_at >= self.rules_ttl:
+            self._known.clear()
+            self._rules_read_at = time.monotonic()
         for delay in (*self.retry_delays, None):
             try:
                 async with self.transaction() as session:
