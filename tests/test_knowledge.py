@@ -14,6 +14,7 @@ from models.knowledge import index, resources, rules, service
 from models.knowledge.rules import Kind, Level, Mark
 from models.knowledge.search import Filters, search
 from models.knowledge.text import detect_language, fold, joined, parse_query, snippet, terms, variants
+from models.recognition import milestones
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 GUILD = 1
@@ -197,6 +198,22 @@ async def test_solved_accepted_and_helpful_entries_rank_higher(db: Database) -> 
         assert thread is not None
         await index.mark_answer(session, thread, 3, now=NOW)
     assert await ranked(db, "profile python") == [3, 2, 1]
+
+
+async def test_a_first_post_and_an_accepted_answer_are_milestones_of_their_authors(db: Database) -> None:
+    await indexed(db, [draft(3, "Use cProfile.", thread_id=99, author=8)])
+    async with db.transaction() as session:
+        await index.record_thread(
+            session, GUILD, 99, channel_id=10, author_id=7, title="Profiling", tag_names=[], created_at=NOW
+        )
+        thread = await index.get_thread(session, 99)
+        assert thread is not None
+        await index.mark_answer(session, thread, 3, now=NOW)
+        await index.mark_answer(session, thread, 3, now=NOW)  # marked again: counted once
+        asker = await milestones.member_milestones(session, GUILD, 7)
+        helper = await milestones.member_milestones(session, GUILD, 8)
+    assert [(m.kind, m.level) for m in asker] == [("shared_post", 1)]
+    assert [(m.kind, m.level) for m in helper] == [("accepted_answer", 1)]
 
 
 async def test_filters_and_the_any_word_fallback(db: Database) -> None:

@@ -17,6 +17,7 @@ from models.mentoring.rules import PairState, RoundState, Unmatched, Weights
 from models.mentoring.service import OfferText, RequestText
 from models.mentoring.tables import MentoringRound, Mentorship
 from models.profiles import ProfileText
+from models.recognition import milestones
 from models.scheduling import JobState, ScheduledJob
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -292,6 +293,18 @@ async def test_consent_both_yes_starts_the_pair_once_and_schedules_check_ins(db:
         job = await session.scalar(select(ScheduledJob).where(ScheduledJob.kind == service.CHECK_IN_JOB))
     assert refused.value.key == "mentoring.consent.already_active"
     assert job is not None and job.rrule == "FREQ=DAILY;INTERVAL=14" and job.due_at == NOW + timedelta(hours=1, days=14)
+
+
+async def test_a_completed_mentorship_is_a_milestone_for_both_members(db: Database) -> None:
+    await offer(db, 1)
+    await request(db, 2)
+    (proposal,) = (await publish(db, (await preview(db)).round.id)).proposals
+    async with db.transaction() as session:
+        await pairs.accept(session, proposal.id, 1, now=NOW)
+        started = await pairs.accept(session, proposal.id, 2, now=NOW)
+        await pairs.end(session, started.pair.id, by=1, now=NOW + timedelta(days=60))
+        reached = [await milestones.member_milestones(session, GUILD, member) for member in (1, 2)]
+    assert [[(m.kind, m.level) for m in found] for found in reached] == [[("mentorship_completed", 1)]] * 2
 
 
 async def test_a_decline_frees_the_place_and_the_pair_is_never_proposed_again(db: Database) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.database import Database
 from models.errors import UserError
+from models.recognition import milestones
 from models.scheduling import JobState, ScheduledJob
 from models.sessions import attendance, feedback, ledger, pulse, recurrence, rsvp, rules, service
 from models.sessions import series as series_service
@@ -440,6 +441,18 @@ async def test_attendance_counts_stays_inside_the_session(db: Database) -> None:
         result = await attendance.attendance(session, found, series)
     assert result.minutes == {1: 60, 2: 5, 3: 10}
     assert result.present == [1, 3] and result.no_shows == [2, 4]
+
+
+async def test_members_present_reach_their_sessions_attended_milestone_once(db: Database) -> None:
+    await weekly(db)
+    first, *_ = await rows(db)
+    async with db.transaction() as session:
+        found = await session.get_one(SessionOccurrence, first.id)
+        await attendance.record_attended(session, found, [1, 3], now=NOW)
+        await attendance.record_attended(session, found, [1], now=NOW)  # a job run again: counted once
+        reached = {member: await milestones.member_milestones(session, GUILD, member) for member in (1, 2, 3)}
+    assert [(m.kind, m.level) for m in reached[1]] == [("session_attended", 1)]
+    assert reached[2] == [] and len(reached[3]) == 1
 
 
 async def test_feedback_once_named_or_anonymous_and_the_close_unlinks_for_good(db: Database) -> None:

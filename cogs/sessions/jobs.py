@@ -176,6 +176,7 @@ class SessionJobs(NativeEvents):
                 return
             series = await session.get_one(SessionSeries, found.series_id)
             result = await attendance.attendance(session, found, series)
+            await attendance.record_attended(session, found, result.present, now=now)
             ask = await feedback.open_round(
                 session, found.guild_id, now=now, closes_at=now + timedelta(days=days), occurrence_id=found.id
             )

@@ -22,6 +22,7 @@ from models.knowledge.tables import (
     KnowledgeThread,
 )
 from models.knowledge.text import Analysis, analyse, fold, terms
+from models.recognition.milestones import MilestoneKind, report_milestone
 
 # --- messages -------------------------------------------------------------------------------------------------
 
@@ -215,6 +216,8 @@ async def record_thread(
             created_at=created_at,
         )
         thread = await session.get_one(KnowledgeThread, thread_id)
+        if inserted:
+            await report_milestone(session, guild_id, author_id, MilestoneKind.SHARED_POST, thread_id, now=created_at)
         if inserted and not solved:
             return thread
     thread.title = title[: rules.TITLE_MAX]
@@ -269,6 +272,10 @@ async def mark_answer(
     thread.solved_at = thread.solved_at or now
     if message_id is not None:
         thread.answer_message_id = message_id
+        answer = await get_entry(session, thread.guild_id, message_id)
+        if answer is not None:
+            kind = MilestoneKind.ACCEPTED_ANSWER
+            await report_milestone(session, thread.guild_id, answer.author_id, kind, message_id, now=now)
     await session.flush()
     await _follow_thread(session, thread)
     return thread

@@ -20,6 +20,7 @@ from models.mentoring.rounds import ROW_ID_MAX
 from models.mentoring.rules import LIVE, Answer, PairState
 from models.mentoring.service import CHECK_IN_JOB, mentoring_settings, schedule_check_ins
 from models.mentoring.tables import CheckIn, Feedback, MenteeRequest, MentorOffer, Mentorship
+from models.recognition.milestones import MilestoneKind, report_milestone
 
 FEEDBACK_MAX = 1000
 RATINGS = range(1, 6)
@@ -363,6 +364,10 @@ async def end(
     request = await session.get(MenteeRequest, (pair.guild_id, pair.mentee_id))
     if request is not None and state == PairState.COMPLETED:
         request.closed_at = now
+    if state == PairState.COMPLETED:
+        for member_id in (pair.mentor_id, pair.mentee_id):
+            kind = MilestoneKind.MENTORSHIP_COMPLETED
+            await report_milestone(session, pair.guild_id, member_id, kind, mentorship_id, now=now)
     await scheduling.cancel_job(session, kind=CHECK_IN_JOB, key=str(mentorship_id))
     return pair
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import insert_or_ignore
 from models.errors import UserError
+from models.recognition.milestones import MilestoneKind, report_milestone
 from models.sessions import rules
 from models.sessions.rules import Location, State, Status
 from models.sessions.tables import SessionOccurrence, SessionPresence, SessionRsvp, SessionSeries
@@ -91,6 +92,14 @@ async def close(session: AsyncSession, found: SessionOccurrence) -> None:
     )
     for row in rows:
         await left(session, found, row.member_id, now=found.ends_at)
+
+
+async def record_attended(
+    session: AsyncSession, found: SessionOccurrence, present: list[int], *, now: datetime
+) -> None:
+    """Each member present counts towards their sessions-attended milestones (once per occurrence)."""
+    for member_id in present:
+        await report_milestone(session, found.guild_id, member_id, MilestoneKind.SESSION_ATTENDED, found.id, now=now)
 
 
 async def attendance(session: AsyncSession, found: SessionOccurrence, series: SessionSeries) -> Attendance:
