@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import threading
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -25,26 +28,85 @@ pytest_plugins = ["tests.emulator.pytest_plugin"]
 POSTGRES_URL = os.environ.get("AGORA_TEST_DATABASE_URL", "")
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    if not POSTGRES_URL:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'agora.db'}"
-        return
+async def _new_postgresql_database(template: str | None = None) -> str:
     name = f"agora_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     server = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with server.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        await connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    await server.dispose()
+    return name
+
+
+async def _drop_postgresql_database(name: str) -> None:
+    server = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with server.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await server.dispose()
 
 
+def _postgresql_url(name: str) -> str:
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _in_a_thread(work: Any) -> Any:
+    """Run a coroutine to its end on an event loop of its own (session fixtures live outside the tests' loops)."""
+    result: list[Any] = []
+    runner = threading.Thread(target=lambda: result.append(asyncio.run(work)))
+    runner.start()
+    runner.join()
+    return result[0] if result else None
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database migrated once per test session: tests that want a migrated one get a copy (migrating every
+    test's database took a large part of the suite's time)."""
+
+    async def migrate(url: str) -> None:
+        database = Database(url)
+        await database.migrate()
+        await database.dispose()  # SQLite folds its log into the file on the last close: the file alone is whole
+
+    if not POSTGRES_URL:
+        path = tmp_path_factory.mktemp("template") / "agora.db"
+        _in_a_thread(migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+        return
+    name = _in_a_thread(_new_postgresql_database())
+    _in_a_thread(migrate(_postgresql_url(name)))
+    yield name
+    _in_a_thread(_drop_postgresql_database(name))
+
+
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database (for tests of migrations and of a first start)."""
+    if not POSTGRES_URL:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'agora.db'}"
+        return
+    name = await _new_postgresql_database()
+    yield _postgresql_url(name)
+    await _drop_postgresql_database(name)
+
+
+@pytest.fixture
+async def migrated_database_url(tmp_path: Path, migrated_template: str) -> AsyncIterator[str]:
+    """A database with every migration applied, copied from the session's template."""
+    if not POSTGRES_URL:
+        path = tmp_path / "agora.db"
+        shutil.copyfile(migrated_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = await _new_postgresql_database(template=migrated_template)
+    yield _postgresql_url(name)
+    await _drop_postgresql_database(name)
+
+
+@pytest.fixture
+async def db(migrated_database_url: str) -> AsyncIterator[Database]:
     """A migrated database, as the bot has it after start-up."""
-    database = Database(database_url)
-    await database.migrate()
+    database = Database(migrated_database_url)
     yield database
     await database.dispose()
 
@@ -73,7 +135,7 @@ class AgoraHarness:
 
     async def caught_up(self) -> Agora:
         """Wait until the bot finished its start-up reconciliation and started its scheduler."""
-        await asyncio.wait_for(self.bot.caught_up.wait(), timeout=10)
+        await asyncio.wait_for(self.bot.caught_up.wait(), timeout=60)
         return self.bot
 
     async def start(self) -> Agora:
@@ -93,9 +155,9 @@ class AgoraHarness:
 
 
 @pytest.fixture
-def agora_settings(discord: Emulator, database_url: str) -> Settings:
+def agora_settings(discord: Emulator, migrated_database_url: str) -> Settings:
     return Settings(
-        database=DatabaseSettings(url=database_url),
+        database=DatabaseSettings(url=migrated_database_url),
         locale=LocaleSettings(default="en", timezone="Europe/Paris"),
         # discord.py's wait for more servers after the last one arrived: the emulator sends its one guild at once.
         discord=DiscordSettings(api_base=discord.http_url, gateway_url=discord.gateway_url, ready_timeout=0.05),

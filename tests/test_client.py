@@ -296,8 +296,9 @@ def agora_command(
 
 
 async def test_check_says_whether_the_next_start_will_sync_the_commands(
-    discord: Emulator, agora_settings: Settings, database_url: str, run_bot: RunBot, tmp_path: Path
+    discord: Emulator, agora_settings: Settings, run_bot: RunBot, tmp_path: Path
 ) -> None:
+    database_url = agora_settings.database.url  # the bot's own database, for the CLI
     runner = await run_bot(lambda: Agora(agora_settings, cogs=(*COGS, "tests.support.probe")), wait_for_sync=True)
     await runner.stop()
     checked = agora_command("check", discord, database_url, tmp_path)  # the CLI's bot has no probe commands
@@ -315,8 +316,9 @@ async def test_check_says_whether_the_next_start_will_sync_the_commands(
 
 
 async def test_sync_command_forces_a_sync_of_unchanged_commands(
-    discord: Emulator, agora_settings: Settings, database_url: str, run_bot: RunBot, tmp_path: Path
+    discord: Emulator, agora_settings: Settings, run_bot: RunBot, tmp_path: Path
 ) -> None:
+    database_url = agora_settings.database.url  # the bot's own database, for the CLI
     runner = await run_bot(lambda: Agora(agora_settings), wait_for_sync=True)
     await runner.stop()
     process = await asyncio.create_subprocess_exec(

@@ -236,11 +236,11 @@ class Emulator:
         await self.core.gateway.drop(code)
 
     # ---- waiting ------------------------------------------------------------------------------------
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:  # noqa: ASYNC109 (the driver's documented API)
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:  # noqa: ASYNC109 (the driver's documented API)
         """Await a condition on state (re-checked on every change); returns its first truthy value."""
         return await self.core.journal.wait_for(predicate, timeout, what or _describe(predicate))
 
-    async def settle(self, quiet: float = 0.02, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (the driver's documented API)
+    async def settle(self, quiet: float = 0.02, timeout: float = 30.0) -> None:  # noqa: ASYNC109 (the driver's documented API)
         """Wait until the bot is idle: nothing in flight and nothing new for `quiet` seconds."""
         await self.core.journal.settle(quiet, timeout)
 

@@ -176,7 +176,7 @@ class Gateway:
             return data
         return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
 
-    async def sync(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 (mirrors the driver's API)
+    async def sync(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 (mirrors the driver's API)
         """Return once every connected client processed all events sent so far.
 
         The server asks for a heartbeat (op 1); the client answers with the last seq it handled, and

@@ -54,7 +54,7 @@ class BotRunner:
     (a documented Client option): on_ready otherwise waits 2 s for more GUILD_CREATEs.
     """
 
-    def __init__(self, factory: Factory, emulator: Emulator, *, timeout: float = 5.0) -> None:
+    def __init__(self, factory: Factory, emulator: Emulator, *, timeout: float = 30.0) -> None:
         self.factory = factory
         self.emulator = emulator
         self.timeout = timeout
