@@ -34,7 +34,7 @@ from models.base import utcnow
 from models.polls import rules, service
 from models.polls.rules import Action, Outcome, VoteOp
 from models.polls.tables import PollVote
-from tests.emulator import BotRunner, Emulator
+from playground.emulator import BotRunner, Emulator
 
 BURSTS = (2_000, 20_000)
 TALLY_VOTES = 100_000

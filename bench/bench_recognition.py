@@ -52,8 +52,8 @@ from models.recognition.rules import (
     tally_deltas,
 )
 from models.recognition.tables import Kudos, KudosTally, RecognitionMember
-from tests.emulator import BotRunner, Emulator, payloads
-from tests.emulator.state import Member, Message
+from playground.emulator import BotRunner, Emulator, payloads
+from playground.emulator.state import Member, Message
 
 BURST = 20_000
 AUTHORS = 1_000

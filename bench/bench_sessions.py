@@ -41,8 +41,8 @@ from models.sessions import recurrence
 from models.sessions import series as series_service
 from models.sessions.recurrence import Repeat
 from models.sessions.tables import SessionMember, SessionOccurrence, SessionRsvp
-from tests.emulator import BotRunner, Emulator
-from tests.emulator.state import DM, Channel, Member
+from playground.emulator import BotRunner, Emulator
+from playground.emulator.state import DM, Channel, Member
 
 SERIES = 1_000
 JOBS = 10_000

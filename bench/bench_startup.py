@@ -62,9 +62,9 @@ def read_until(stream: IO[str], text: str, seen: list[str]) -> str:
 
 @contextmanager
 def emulator() -> Iterator[Emulator]:
-    """`python -m tests.emulator --port 0` in its own process; its console waits on our open stdin."""
+    """`python -m playground.emulator --port 0` in its own process; its console waits on our open stdin."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0"],
+        [sys.executable, "-m", "playground.emulator", "--port", "0"],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

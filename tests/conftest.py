@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.client import Agora
 from bot.config import DatabaseSettings, DiscordSettings, LocaleSettings, Settings
 from bot.database import Database
-from tests.emulator import BotRunner, Emulator, RunBot
+from playground.emulator import BotRunner, Emulator, RunBot
 
-pytest_plugins = ["tests.emulator.pytest_plugin"]
+pytest_plugins = ["playground.emulator.pytest_plugin"]
 
 # Set by .ci/run when PostgreSQL answers; each test then gets a database of its own on that server.
 POSTGRES_URL = os.environ.get("AGORA_TEST_DATABASE_URL", "")

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from bot.client import Agora
 from bot.config import DiscordSettings, Settings
 from cogs import COGS
+from playground.emulator import Emulator, RunBot
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, RunBot
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from models.conduct import service as conduct
 from models.conduct.tables import ConductReport
 from models.export import to_csv
 from models.localized import Localized
+from playground.emulator import Emulator
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
 from tests.support.welcome import (
     SEND_MESSAGES,
     Server,

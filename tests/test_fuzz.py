@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 
 from bot import i18n
 from bot.config import Settings
+from playground.emulator import Emulator, MemberDriver, payloads
+from playground.emulator.state import Interaction, Json, Member, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver, payloads
-from tests.emulator.state import Interaction, Json, Member, Message
 from tests.support import fuzz
 from tests.support.welcome import greeting_of, set_up, with_welcome
 

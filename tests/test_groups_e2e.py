@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from models.base import utcnow
 from models.groups.tables import Group
+from playground.emulator import Emulator, MemberDriver
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
 from tests.support.groups import (
     agora,
     click,

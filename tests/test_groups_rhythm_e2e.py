@@ -14,10 +14,10 @@ from models.groups import projects, rhythm
 from models.groups.tables import Group
 from models.guild_settings import ChannelPurpose
 from models.profiles import ProfileText
+from playground.emulator import Emulator, MemberDriver
+from playground.emulator import permissions as perms
+from playground.emulator.seed import BOT_PERMISSIONS
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator import permissions as perms
-from tests.emulator.seed import BOT_PERMISSIONS
 from tests.support.groups import (
     agora,
     answered,

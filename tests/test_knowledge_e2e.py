@@ -15,8 +15,8 @@ from models.base import utcnow
 from models.knowledge import index, service
 from models.knowledge.rules import Kind
 from models.knowledge.tables import KnowledgeEntry, KnowledgeThread
+from playground.emulator import Emulator
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
 from tests.support.knowledge import answered, bot_posts, footer, results, set_up, share, slash
 from tests.support.welcome import run_jobs_now
 

@@ -17,9 +17,9 @@ from models.mentoring import service
 from models.mentoring.rules import PairState
 from models.mentoring.tables import Feedback, Mentorship
 from models.profiles import ProfileText
+from playground.emulator import Emulator, MemberDriver
+from playground.emulator.state import PRIVATE_THREAD, Channel, Interaction, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator.state import PRIVATE_THREAD, Channel, Interaction, Message
 from tests.support.welcome import MANAGE_GUILD, run_jobs_now, slash
 
 MEMBER_OK = {"en": "English"}

@@ -26,9 +26,9 @@ from models.onboarding.questionnaire import Question
 from models.onboarding.rules import AnswerState, FirstStep, Stage
 from models.onboarding.tables import OnboardingMember
 from models.scheduling import ScheduledJob
+from playground.emulator import Emulator, MemberDriver, payloads
+from playground.emulator.state import Interaction, Member, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver, payloads
-from tests.emulator.state import Interaction, Member, Message
 from tests.support.welcome import (
     QUESTIONS,
     greeting_of,

@@ -35,8 +35,8 @@ from models.polls import rules, service
 from models.polls.rules import Action, VoteOp
 from models.polls.tables import PollBallot, PollKey, PollVote
 from models.polls.writer import VoteWriter
+from playground.emulator import Emulator, RunBot
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, RunBot
 from tests.test_polls import new_poll
 from tests.test_polls_e2e import POLL_COGS, answer, create, host, polls
 

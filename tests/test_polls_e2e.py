@@ -22,9 +22,9 @@ from models import scheduling
 from models.base import utcnow
 from models.polls import service
 from models.polls.tables import Poll, PollBallot, PollKey, PollVote
+from playground.emulator import Emulator, MemberDriver, RunBot
+from playground.emulator.state import Channel, Interaction, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver, RunBot
-from tests.emulator.state import Channel, Interaction, Message
 
 POLL_COGS = ("cogs.settings", "cogs.polls")
 MANAGE_GUILD = 1 << 5

@@ -9,8 +9,8 @@ import pytest
 from bot.database import Database
 from models import profiles
 from models.profiles import ProfileText
+from playground.emulator import Emulator
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 GUILD, ALICE = 10, 1001

@@ -20,9 +20,9 @@ from bot.config import Settings
 from models.base import utcnow
 from models.recognition import milestones, posts
 from models.recognition.rules import MilestoneKind
+from playground.emulator import Emulator, MemberDriver, RunBot, payloads
+from playground.emulator.state import Channel, Interaction, Member, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver, RunBot, payloads
-from tests.emulator.state import Channel, Interaction, Member, Message
 from tests.support.welcome import run_jobs_now
 
 RECOGNITION_COGS = ("cogs.settings", "cogs.recognition")

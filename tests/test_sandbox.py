@@ -1,4 +1,4 @@
-"""The sandbox (`python -m tests.emulator`): what a person trying Agora without Discord runs, and what they see."""
+"""The sandbox (`python -m playground.emulator`): what a person trying Agora without Discord runs, and what they see."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import pytest
 import yarl
 
 from bot.config import Settings
+from playground.emulator import Emulator
+from playground.emulator.__main__ import populate
+from playground.emulator.console import Console
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
-from tests.emulator.__main__ import populate
-from tests.emulator.console import Console
-from tests.emulator.tests.helpers import REPOSITORY, Sandbox, sandbox
 from tests.support.welcome import with_welcome
+from tests.test_emulator.helpers import REPOSITORY, Sandbox, sandbox
 
 BLOCK_JSONSCHEMA = "import sys\nsys.modules['jsonschema'] = None  # as after `pip install -e .`: no dev extras"
 
@@ -134,7 +134,7 @@ async def test_a_port_in_use_is_reported_in_one_line() -> None:
         second = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.emulator",
+            "playground.emulator",
             "--port",
             port,
             cwd=REPOSITORY,

@@ -16,9 +16,9 @@ from bot.client import Agora
 from bot.config import Settings
 from models import guild_settings
 from models.guild_settings import ChannelPurpose
+from playground.emulator import Emulator, RunBot, payloads
+from playground.emulator.state import Message, Role, ScheduledEvent
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, RunBot, payloads
-from tests.emulator.state import Message, Role, ScheduledEvent
 from tests.support.sessions import (
     Clock,
     Server,

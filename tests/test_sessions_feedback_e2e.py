@@ -17,8 +17,8 @@ from bot.client import Agora
 from bot.config import Settings
 from models.scheduling import JobState, ScheduledJob
 from models.sessions.tables import FeedbackBallot, FeedbackKey, SessionDelivery
+from playground.emulator import Emulator, MemberDriver, RunBot
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver, RunBot
 from tests.support.sessions import (
     Clock,
     Server,

@@ -6,8 +6,8 @@ import pytest
 
 from models.base import is_timezone
 from models.guild_settings import GuildSettings, LanguageSource, decide_language, timezone_suggestions
+from playground.emulator import Emulator, MemberDriver
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
 
 MANAGE_GUILD = 1 << 5
 SEND_MESSAGES = 1 << 11

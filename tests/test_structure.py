@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS, COGS = ROOT / "models", ROOT / "cogs"
+MODELS, COGS, PLAYGROUND = ROOT / "models", ROOT / "cogs", ROOT / "playground"
 # "No cog over ~400 lines": past that, split it into a package (commands, components, events, render).
 MAX_COG_LINES = 400
 
@@ -70,5 +70,26 @@ def test_cog_modules_stay_small(path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("path", python_files(PLAYGROUND), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_playground_stays_outside_the_product(path: Path) -> None:
+    """The playground runs Agora as a person would (its emulator is a Discord, not a piece of Agora): it reaches
+    neither the capabilities nor the tests, and its emulator not even Agora's runtime."""
+    forbidden_tops = {"cogs", "models", "tests"} | (
+        {"bot"} if "emulator" in path.relative_to(PLAYGROUND).parts else set()
+    )
+    forbidden = {module for module in imported_modules(path) if top(module) in forbidden_tops}
+    assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}: the playground stands outside"
+
+
+@pytest.mark.parametrize(
+    "path",
+    python_files(ROOT / "bot") + python_files(COGS) + python_files(MODELS),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_product_never_imports_the_playground(path: Path) -> None:
+    forbidden = {module for module in imported_modules(path) if top(module) == "playground"}
+    assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}: only tests and bench may"
+
+
 def test_the_checks_see_every_file() -> None:
-    assert len(python_files(MODELS)) > 10 and len(python_files(COGS)) > 3
+    assert len(python_files(MODELS)) > 10 and len(python_files(COGS)) > 3 and len(python_files(PLAYGROUND)) > 10

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from tests.emulator.interactions import (
+from playground.emulator.interactions import (
     ATTACHMENT,
     BOOLEAN,
     CHANNEL,
@@ -30,7 +30,7 @@ from tests.emulator.interactions import (
     SUB_COMMAND_GROUP,
     USER,
 )
-from tests.emulator.state import Channel, Json, Member, Message, Role, walk_components
+from playground.emulator.state import Channel, Json, Member, Message, Role, walk_components
 
 T = TypeVar("T")
 

@@ -17,9 +17,9 @@ from models import guild_settings
 from models.base import utcnow
 from models.groups.tables import Group, GroupSeat
 from models.guild_settings import ChannelPurpose
+from playground.emulator import Emulator, MemberDriver, RunBot
+from playground.emulator.state import Channel, Interaction, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver, RunBot
-from tests.emulator.state import Channel, Interaction, Message
 
 GROUP_COGS = ("cogs.settings", "cogs.profiles", "cogs.groups")
 MANAGE_GUILD = 1 << 5

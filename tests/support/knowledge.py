@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from playground.emulator import Emulator, MemberDriver
+from playground.emulator.seed import BOT_PERMISSIONS
+from playground.emulator.state import Channel, Interaction, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator.seed import BOT_PERMISSIONS
-from tests.emulator.state import Channel, Interaction, Message
 
 MANAGE_GUILD = 1 << 5
 MANAGE_CHANNELS = 1 << 4

@@ -19,9 +19,9 @@ from models import guild_settings
 from models.guild_settings import ChannelPurpose
 from models.scheduling import JobState, ScheduledJob
 from models.sessions.tables import SessionOccurrence
+from playground.emulator import Emulator, MemberDriver
+from playground.emulator.state import Channel, Interaction, Message, Role
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator.state import Channel, Interaction, Message, Role
 
 MANAGE_GUILD = 1 << 5
 DEFERRED = 5

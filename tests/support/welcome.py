@@ -16,8 +16,8 @@ from models.base import utcnow
 from models.guild_settings import ChannelPurpose, RolePurpose
 from models.onboarding.questionnaire import Question, Questionnaire
 from models.scheduling import JobState, ScheduledJob
-from tests.emulator import Emulator, MemberDriver, payloads
-from tests.emulator.state import Channel, Interaction, Member, Message, Role
+from playground.emulator import Emulator, MemberDriver, payloads
+from playground.emulator.state import Channel, Interaction, Member, Message, Role
 
 MANAGE_GUILD = 1 << 5
 SEND_MESSAGES = 1 << 11

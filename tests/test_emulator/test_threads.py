@@ -6,11 +6,11 @@ from __future__ import annotations
 import discord as dpy
 import pytest
 
-from tests.emulator import permissions as perms
-from tests.emulator.driver import Emulator
-from tests.emulator.interactions import modal_submit_data
-from tests.emulator.seed import BOT_PERMISSIONS
-from tests.emulator.state import Channel, Json
+from playground.emulator import permissions as perms
+from playground.emulator.driver import Emulator
+from playground.emulator.interactions import modal_submit_data
+from playground.emulator.seed import BOT_PERMISSIONS
+from playground.emulator.state import Channel, Json
 
 from .helpers import raw
 from .sample_bot import SampleBot

@@ -14,8 +14,8 @@ import discord as dpy
 import pytest
 import yarl
 
-from tests.emulator.driver import Emulator
-from tests.emulator.runner import BotRunner, RunBot
+from playground.emulator.driver import Emulator
+from playground.emulator.runner import BotRunner, RunBot
 
 from .helpers import sandbox
 from .sample_bot import SampleBot
@@ -118,7 +118,7 @@ async def test_bad_token_at_identify_closes_4004(discord: Emulator) -> None:
 
 
 async def test_bad_token_fails_login(discord: Emulator) -> None:
-    from tests.emulator.runner import point_discord_at
+    from playground.emulator.runner import point_discord_at
 
     point_discord_at(discord)
     client = dpy.Client(intents=dpy.Intents.none())

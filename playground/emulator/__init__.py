@@ -7,7 +7,7 @@ shapes, limits and refusals, checks request bodies against Discord's OpenAPI spe
 
 Intended use from Agora's tests (root `tests/conftest.py`)::
 
-    pytest_plugins = ["tests.emulator.pytest_plugin"]      # fixtures `discord` and `run_bot`
+    pytest_plugins = ["playground.emulator.pytest_plugin"]      # fixtures `discord` and `run_bot`
 
     @pytest.fixture
     async def agora(discord: Emulator, run_bot: RunBot, database_url: str) -> AgoraBot:
@@ -26,7 +26,7 @@ Intended use from Agora's tests (root `tests/conftest.py`)::
 
 A test fails at teardown on bot-side ERROR logs, unknown routes, OpenAPI violations or refusals, unless it
 declares them expected (`discord.expect_rejections(code)`, `runner.expect_errors(regex)`, or
-`@pytest.mark.discord(expect_rejections=True, ...)`). `python -m tests.emulator` runs a sandbox.
+`@pytest.mark.discord(expect_rejections=True, ...)`). `python -m playground.emulator` runs a sandbox.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.driver import Emulator
-from tests.emulator.fidelity import valid_command_name
+from playground.emulator.driver import Emulator
+from playground.emulator.fidelity import valid_command_name
 
 from .helpers import pending_interaction, raw
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.driver import Emulator
+from playground.emulator.driver import Emulator
 
 # The plugin's hooks and fixtures, imported rather than listed in `pytest_plugins` (which pytest only
 # accepts in the root conftest); harmless when the root conftest loads the plugin as well.
-from tests.emulator.pytest_plugin import discord, pytest_configure, run_bot
-from tests.emulator.runner import BotRunner, RunBot
+from playground.emulator.pytest_plugin import discord, pytest_configure, run_bot
+from playground.emulator.runner import BotRunner, RunBot
 
 from .sample_bot import SampleBot
 

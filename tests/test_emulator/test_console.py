@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from tests.emulator.console import Console
-from tests.emulator.driver import Emulator
-from tests.emulator.render import Renderer
-from tests.emulator.state import Attachment, Emoji, Message, Reaction
+from playground.emulator.console import Console
+from playground.emulator.driver import Emulator
+from playground.emulator.render import Renderer
+from playground.emulator.state import Attachment, Emoji, Message, Reaction
 
 from .sample_bot import SampleBot
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import aiohttp
 
-from tests.emulator.driver import Emulator
-from tests.emulator.state import Interaction
+from playground.emulator.driver import Emulator
+from playground.emulator.state import Interaction
 
-REPOSITORY = Path(__file__).resolve().parents[3]
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 async def raw(discord: Emulator, method: str, path: str, body: Any = None, *, auth: bool = True) -> tuple[int, Any]:
@@ -52,7 +52,7 @@ def pending_interaction(discord: Emulator, *, kind: int = 2) -> Interaction:
 
 @dataclass
 class Sandbox:
-    """`python -m tests.emulator` in a process of its own, as a person runs it; lines of its output as they come."""
+    """`python -m playground.emulator` in a process of its own, as a person runs it; its output's lines as they come."""
 
     process: asyncio.subprocess.Process
     stdout: asyncio.Queue[str | None]
@@ -104,7 +104,7 @@ async def _pump_lines(stream: asyncio.StreamReader, sink: Callable[[str | None],
 @contextlib.asynccontextmanager
 async def sandbox(*args: str, prelude: str = "") -> AsyncIterator[Sandbox]:
     """Start the sandbox on a free port (`prelude`: Python run first, in the same process) and stop it at the end."""
-    code = f"{prelude}\nimport runpy\nrunpy.run_module('tests.emulator', run_name='__main__', alter_sys=True)"
+    code = f"{prelude}\nimport runpy\nrunpy.run_module('playground.emulator', run_name='__main__', alter_sys=True)"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",

@@ -9,10 +9,10 @@ import datetime as dt
 import discord as dpy
 import pytest
 
-from tests.emulator import permissions as perms
-from tests.emulator.driver import Emulator
-from tests.emulator.interactions import DriverError
-from tests.emulator.runner import RunBot
+from playground.emulator import permissions as perms
+from playground.emulator.driver import Emulator
+from playground.emulator.interactions import DriverError
+from playground.emulator.runner import RunBot
 
 from .helpers import raw
 from .sample_bot import SampleBot

@@ -7,9 +7,9 @@ import datetime as dt
 import discord as dpy
 import pytest
 
-from tests.emulator import permissions as perms
-from tests.emulator.driver import Emulator
-from tests.emulator.state import Channel
+from playground.emulator import permissions as perms
+from playground.emulator.driver import Emulator
+from playground.emulator.state import Channel
 
 from .sample_bot import SampleBot
 

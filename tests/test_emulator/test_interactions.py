@@ -5,10 +5,10 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.emulator import interactions as build
-from tests.emulator.driver import Emulator
-from tests.emulator.interactions import DriverError
-from tests.emulator.runner import BotRunner
+from playground.emulator import interactions as build
+from playground.emulator.driver import Emulator
+from playground.emulator.interactions import DriverError
+from playground.emulator.runner import BotRunner
 
 from .sample_bot import FRUITS, SampleBot
 

@@ -7,10 +7,10 @@ import logging
 import discord as dpy
 import pytest
 
-from tests.emulator.driver import Emulator
-from tests.emulator.openapi import spec_path as openapi_spec_path
-from tests.emulator.pytest_plugin import problems_of
-from tests.emulator.runner import BotRunner
+from playground.emulator.driver import Emulator
+from playground.emulator.openapi import spec_path as openapi_spec_path
+from playground.emulator.pytest_plugin import problems_of
+from playground.emulator.runner import BotRunner
 
 from .helpers import raw
 from .sample_bot import SampleBot
@@ -88,7 +88,7 @@ async def test_unexpected_refusals_fail_the_test(discord: Emulator, bot: SampleB
 async def test_missing_spec_skips_the_openapi_layer_with_one_notice(
     discord: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tests.emulator import openapi
+    from playground.emulator import openapi
 
     monkeypatch.setenv(openapi.ENV_VAR, "/nonexistent/openapi.json")
     openapi.load.cache_clear()
@@ -99,5 +99,5 @@ async def test_missing_spec_skips_the_openapi_layer_with_one_notice(
             assert status == 200
     finally:
         openapi.load.cache_clear()
-    notices = [r for r in caplog.records if r.name == "tests.emulator.openapi"]
+    notices = [r for r in caplog.records if r.name == "playground.emulator.openapi"]
     assert len(notices) == 1 and "skipping" in notices[0].getMessage()

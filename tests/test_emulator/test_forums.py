@@ -6,9 +6,9 @@ from __future__ import annotations
 import discord as dpy
 import pytest
 
-from tests.emulator import permissions as perms
-from tests.emulator.driver import Emulator
-from tests.emulator.seed import BOT_PERMISSIONS
+from playground.emulator import permissions as perms
+from playground.emulator.driver import Emulator
+from playground.emulator.seed import BOT_PERMISSIONS
 
 from .sample_bot import SampleBot
 

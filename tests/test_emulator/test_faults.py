@@ -6,7 +6,7 @@ import asyncio
 
 import discord as dpy
 
-from tests.emulator.driver import Emulator
+from playground.emulator.driver import Emulator
 
 from .sample_bot import SampleBot
 

@@ -1,6 +1,6 @@
 """Pytest fixtures: `discord` (an emulator per test) and `run_bot` (start a client, stopped at teardown).
 
-Load with `pytest_plugins = ["tests.emulator.pytest_plugin"]` in a conftest. At teardown a test fails when
+Load with `pytest_plugins = ["playground.emulator.pytest_plugin"]` in a conftest. At teardown a test fails when
 the bot logged errors, called unknown routes, sent bodies the OpenAPI spec refuses, or was refused by
 Discord's rules — unless the test said it expected them:
 

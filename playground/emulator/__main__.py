@@ -1,6 +1,6 @@
 """Sandbox: run the emulator alone with a seeded guild, to point a real bot (or curl) at it.
 
-    python -m tests.emulator --port 8765
+    python -m playground.emulator --port 8765
 
 It prints the command that runs Agora against it, then reads console lines on stdin to act as the seeded members
 (`alice /agora show`, `read general`, `help`: see console.py). Ctrl+C stops it. Nothing is kept between runs.
@@ -60,7 +60,7 @@ async def serve(host: str, port: int, heartbeat_interval: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m playground.emulator", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--heartbeat-interval", type=float, default=HEARTBEAT_INTERVAL, help="seconds, sent in HELLO")
