@@ -11,4 +11,5 @@ COGS = (
     "cogs.mentoring",
     "cogs.sessions",
     "cogs.recognition",
+    "cogs.insights",
 )

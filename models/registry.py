@@ -3,6 +3,7 @@
 from models import command_sync, guild_settings, profiles, scheduling
 from models.conduct import tables as conduct_tables
 from models.groups import tables as groups_tables
+from models.insights import tables as insights_tables
 from models.knowledge import tables as knowledge_tables
 from models.mentoring import tables as mentoring_tables
 from models.onboarding import tables as onboarding_tables
@@ -34,6 +35,7 @@ __all__ = [
     "groups_tables",
     "guild_settings",
     "include_object",
+    "insights_tables",
     "knowledge_tables",
     "mentoring_tables",
     "onboarding_tables",
