@@ -34,8 +34,9 @@ def direction(figure: Figure) -> int:
     return 1 if figure.current > figure.previous else -1
 
 
-def change_text(figure: Figure, language: str) -> str:
-    """ "▲ 30 % (was 9.6)", "▼ 5 pts (was 72 %)", "= stable", "new" — against the previous period."""
+def change_text(figure: Figure, language: str, *, short: bool = False) -> str:
+    """Against the previous period: "▲ 30 %, was 9.6", "▼ 5 pts, was 72 %", "= stable", "was 0" (`short`: the
+    chart's, without what it was)."""
     if figure.current is None:
         return i18n.t(language, "insights.change.unknown")
     if figure.previous is None:
@@ -46,11 +47,15 @@ def change_text(figure: Figure, language: str) -> str:
     arrow = "▲" if figure.current > figure.previous else "▼"
     if figure.kind is Kind.RATE:
         points = format_decimal(round(abs(figure.current - figure.previous) * 100), locale=language)
+        if short:
+            return f"{arrow} {i18n.t(language, 'insights.change.points_short', points=points)}"
         return i18n.t(language, "insights.change.points", arrow=arrow, points=points, was=was)
     change = figure.change
     if change is None:
-        return i18n.t(language, "insights.change.new", was=was)
+        return "" if short else i18n.t(language, "insights.change.new", was=was)
     percent = format_percent(abs(change), format="#,##0 %", locale=language)
+    if short:
+        return f"{arrow} {percent}"
     return i18n.t(language, "insights.change.percent", arrow=arrow, percent=percent, was=was)
 
 
@@ -96,7 +101,7 @@ def tiles(report: Report, weeks: Sequence[Week], language: str) -> list[Tile]:
             panel=i18n.t(language, f"insights.panel.{panel.capability.value}"),
             label=label(language, figure.key),
             value=value_text(figure.kind, figure.current, language),
-            change=change_text(figure, language),
+            change=change_text(figure, language, short=True),
             direction=direction(figure),
             spark=[week.values.get(figure.key) for week in weeks],
         )

@@ -1,5 +1,5 @@
-"""The report as one PNG: a tile per figure — its panel, its name, its value, its change since the previous period,
-and a sparkline of its calendar weeks. matplotlib's object API on the Agg canvas (no pyplot): safe in a worker
+"""The report as one PNG: a row per panel, a tile per figure — its name, its value, its change since the previous
+period, and a sparkline of its calendar weeks. matplotlib's object API on the Agg canvas (no pyplot): safe in a worker
 thread. matplotlib is imported on the first chart, never at start; call `render` through `asyncio.to_thread`.
 Every word arrives already in the host's language; this module only draws.
 """
@@ -7,14 +7,16 @@ Every word arrives already in the host's language; this module only draws.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-COLUMNS = 4
-TILE_WIDTH, TILE_HEIGHT, HEADER, GAP = 2.6, 1.55, 0.6, 0.05  # inches
+COLUMNS = 5
+TILE_WIDTH, TILE_HEIGHT, HEADER, PANEL_HEADER, GAP = 2.1, 1.05, 0.5, 0.3, 0.04  # inches
+DPI = 80
 TILE = "#F2F3F5"
 UP, DOWN, FLAT = "#2D7D46", "#C0392B", "#6B7280"
 LINE = "#5865F2"
@@ -40,38 +42,44 @@ def printable(text: str) -> str:
 
 
 def render(title: str, tiles: Sequence[Tile]) -> bytes:
-    """The tiles in rows of COLUMNS under a title, as PNG bytes: one axes in inches, so drawing stays cheap."""
+    """A row per panel (its name, then its tiles) under a title, as PNG bytes. One axes in inches and as few text
+    objects as the content needs: drawing glyphs is most of the cost."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
 
-    rows = max(1, math.ceil(len(tiles) / COLUMNS))
-    width, height = COLUMNS * TILE_WIDTH, rows * TILE_HEIGHT + HEADER
+    rows = [list(group) for _, group in itertools.groupby(tiles, key=lambda tile: tile.panel)]
+    width = COLUMNS * TILE_WIDTH
+    height = HEADER + sum(PANEL_HEADER + TILE_HEIGHT * math.ceil(len(row) / COLUMNS) for row in rows)
     with _LOCK:
-        figure = Figure(figsize=(width, height), dpi=100)
+        figure = Figure(figsize=(width, max(height, HEADER + TILE_HEIGHT)), dpi=DPI)
         FigureCanvasAgg(figure)
         axes = figure.add_axes((0, 0, 1, 1))
         axes.set_axis_off()
         axes.set_xlim(0, width)
-        axes.set_ylim(0, height)
-        axes.text(0.2, height - HEADER / 2, printable(title)[:90], fontsize=13, weight="bold", va="center")
+        axes.set_ylim(0, max(height, HEADER + TILE_HEIGHT))
+        top = max(height, HEADER + TILE_HEIGHT)
+        axes.text(0.15, top - HEADER / 2, printable(title)[:90], fontsize=12, weight="bold", va="center")
+        top -= HEADER
         sparks: list[list[tuple[float, float]]] = []
-        for index, tile in enumerate(tiles):
-            row, column = divmod(index, COLUMNS)
-            x, y = column * TILE_WIDTH + GAP, height - HEADER - (row + 1) * TILE_HEIGHT + GAP
-            w, h = TILE_WIDTH - 2 * GAP, TILE_HEIGHT - 2 * GAP
-            axes.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.08", fc=TILE, ec="none"))
-            axes.text(
-                x + 0.12, y + h * 0.88, printable(tile.panel).upper()[:32], fontsize=6.5, color=PANEL, va="center"
-            )
-            label = textwrap.shorten(printable(tile.label), 34, placeholder="…")
-            axes.text(x + 0.12, y + h * 0.72, label, fontsize=8, va="center")
-            axes.text(x + 0.12, y + h * 0.45, printable(tile.value)[:12], fontsize=17, weight="bold", va="center")
-            colour = UP if tile.direction > 0 else DOWN if tile.direction < 0 else FLAT
-            axes.text(x + 0.12, y + h * 0.15, printable(tile.change)[:40], fontsize=7, color=colour, va="center")
-            sparks.extend(_spark(tile.spark, x + w * 0.55, y + h * 0.3, w * 0.4, h * 0.32))
-        axes.add_collection(LineCollection(sparks, colors=LINE, linewidths=1.3))
+        for row in rows:
+            axes.text(0.15, top - PANEL_HEADER / 2, printable(row[0].panel)[:40], fontsize=9, color=PANEL, va="center")
+            top -= PANEL_HEADER
+            for index, tile in enumerate(row):
+                line, column = divmod(index, COLUMNS)
+                x, y = column * TILE_WIDTH + GAP, top - (line + 1) * TILE_HEIGHT + GAP
+                w, h = TILE_WIDTH - 2 * GAP, TILE_HEIGHT - 2 * GAP
+                box = FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.06", fc=TILE, ec="none")
+                axes.add_patch(box)
+                label = textwrap.shorten(printable(tile.label), 30, placeholder="…")
+                axes.text(x + 0.1, y + h * 0.8, label, fontsize=8, va="center")
+                axes.text(x + 0.1, y + h * 0.45, printable(tile.value)[:12], fontsize=14, weight="bold", va="center")
+                colour = UP if tile.direction > 0 else DOWN if tile.direction < 0 else FLAT
+                axes.text(x + 0.1, y + h * 0.14, printable(tile.change)[:24], fontsize=7, color=colour, va="center")
+                sparks.extend(_spark(tile.spark, x + w * 0.58, y + h * 0.3, w * 0.36, h * 0.32))
+            top -= TILE_HEIGHT * math.ceil(len(row) / COLUMNS)
+        axes.add_collection(LineCollection(sparks, colors=LINE, linewidths=1.2))
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
