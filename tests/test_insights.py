@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.database import Database
+from cogs.insights import render
 from models.conduct import service as conduct
 from models.export import to_csv
 from models.groups import service as groups
@@ -232,3 +233,29 @@ async def test_a_week_is_claimed_once_and_turning_the_report_off_cancels_its_job
         assert (await session.scalar(select(ScheduledJob.state).where(ScheduledJob.kind == service.REPORT_JOB))) == (
             JobState.PENDING
         )
+
+
+# --- what hosts read -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("figure", "language", "text"),
+    [
+        (Figure("attendances", Kind.COUNT, 14, 20), "en", "▼ 30%, was 20"),
+        (Figure("attendances", Kind.COUNT, 1234, 1000), "fr", "▲ 23\xa0%, contre 1\u202f000"),
+        (Figure("onboarding_rate", Kind.RATE, 0.5, 0.75), "en", "▼ 25 pts, was 75%"),
+        (Figure("feedback_average", Kind.AVERAGE, 4.2, 4.2), "en", "= stable"),
+        (Figure("kudos", Kind.COUNT, 3, 0), "en", "was 0"),
+        (Figure("mentor_load", Kind.AVERAGE, None, 1.5), "fr", "pas de comparaison"),
+    ],
+)
+def test_each_trend_reads_in_the_hosts_language(figure: Figure, language: str, text: str) -> None:
+    assert render.change_text(figure, language) == text
+
+
+def test_the_highlight_names_the_figure_its_direction_and_a_clock_change() -> None:
+    down = Figure("attendances", Kind.COUNT, 14, 20)
+    assert render.highlight_text(down, "en", clock_changed=True) == "Attendances down 30% since the time change"
+    up = Figure("active_members", Kind.COUNT, 150, 100)
+    assert render.highlight_text(up, "fr", clock_changed=False) == "Membres actifs : en hausse de 50\xa0%"
+    assert render.highlight_text(None, "en", clock_changed=False) == "No big change this week."

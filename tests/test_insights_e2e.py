@@ -80,8 +80,8 @@ async def test_the_weekly_report_reaches_the_moderators_once_across_a_restart(
     (report,) = server.moderators.messages
     week = rules.week_label(monday - timedelta(days=3), PARIS)
     assert report.content.startswith(f"**Weekly report — week {week}** · ")
-    assert "\n📈 Active members down 50 %" in report.content
-    assert "• Kudos given: **3** (▼ 50 %, was 6)" in report.content
+    assert "\n📈 Active members down 50%" in report.content
+    assert "• Kudos given: **3** (▼ 50%, was 6)" in report.content
     assert report.attachments[0].filename == f"insights-{week}.png"
 
     bot = await agora.restart()

@@ -22,7 +22,7 @@ def value_text(kind: Kind, value: float | None, language: str) -> str:
     if value is None:
         return "—"
     if kind is Kind.RATE:
-        return format_percent(value, format="#,##0 %", locale=language)
+        return format_percent(value, locale=language)
     if kind is Kind.AVERAGE:
         return format_decimal(value, format="#,##0.0", locale=language)
     return format_decimal(round(value), locale=language)
@@ -53,7 +53,7 @@ def change_text(figure: Figure, language: str, *, short: bool = False) -> str:
     change = figure.change
     if change is None:
         return "" if short else i18n.t(language, "insights.change.new", was=was)
-    percent = format_percent(abs(change), format="#,##0 %", locale=language)
+    percent = format_percent(abs(change), locale=language)
     if short:
         return f"{arrow} {percent}"
     return i18n.t(language, "insights.change.percent", arrow=arrow, percent=percent, was=was)
@@ -114,7 +114,7 @@ def highlight_text(figure: Figure | None, language: str, clock_changed: bool) ->
     """ "Attendances down 30 % (since the time change)", or that nothing moved much."""
     if figure is None or figure.change is None:
         return i18n.t(language, "insights.highlight.none")
-    percent = format_percent(abs(figure.change), format="#,##0 %", locale=language)
+    percent = format_percent(abs(figure.change), locale=language)
     key = "insights.highlight.up" if figure.change > 0 else "insights.highlight.down"
     text = i18n.t(language, key, figure=label(language, figure.key), percent=percent)
     if clock_changed:
