@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot import i18n
 from bot.database import Database
 from cogs.insights import render
 from models.conduct import service as conduct
@@ -259,3 +260,13 @@ def test_the_highlight_names_the_figure_its_direction_and_a_clock_change() -> No
     up = Figure("active_members", Kind.COUNT, 150, 100)
     assert render.highlight_text(up, "fr", clock_changed=False) == "Membres actifs : en hausse de 50\xa0%"
     assert render.highlight_text(None, "en", clock_changed=False) == "No big change this week."
+
+
+def test_a_summary_of_every_panel_fits_one_message_in_french_too() -> None:
+    every = {key: 12345.0 for key in rules.KINDS} | {k: 0.456 for k, kind in rules.KINDS.items() if kind is Kind.RATE}
+    older = {key: value * 0.87 for key, value in every.items()}
+    report = rules.Report(rules.window(NOW, 30), 30, rules.panels(set(Capability), every, older))
+    for language in ("en", "fr"):
+        text = render.summary(report, PARIS, language, extra=["📈 x"])
+        assert len(text) <= render.MESSAGE_MAX and text.endswith(i18n.t(language, "insights.report.compared"))
+        assert text.count("\n• ") == len(rules.KINDS)

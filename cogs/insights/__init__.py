@@ -124,11 +124,9 @@ class Insights(Capability):
         heading = i18n.t(language, "insights.weekly.title", week=week)
         changed = rules.clock_changed(context.zone, Window(report.window.before().start, report.window.end))
         highlight = render.highlight_text(rules.highlight(report.figures()), language, changed)
-        summary = render.summary(report, context.zone, language, heading)
-        first, _, rest = summary.partition("\n")
-        text = "\n".join([first, f"📈 {highlight}", rest])
+        text = render.summary(report, context.zone, language, heading, extra=[f"📈 {highlight}"])
         png = await self.draw(report, service.complete(weeks), language, heading)
-        return text[:2000], png
+        return text, png
 
     async def schedule(self, guild: discord.Guild) -> None:
         async with self.bot.db.transaction() as session:

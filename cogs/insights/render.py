@@ -73,9 +73,22 @@ def title(report: Report, language: str) -> str:
     return i18n.tn(language, "insights.title", report.days)
 
 
-def summary(report: Report, zone: ZoneInfo, language: str, heading: str | None = None) -> str:
-    """The text beside the chart: every panel and figure with its trend, within one message."""
-    lines = [f"**{heading or title(report, language)}** · {period_text(report.window, zone, language)}"]
+def summary(
+    report: Report, zone: ZoneInfo, language: str, heading: str | None = None, extra: Sequence[str] = ()
+) -> str:
+    """The text beside the chart: every panel and figure with its trend (`extra` lines after the heading), within
+    one message — trends lose their "was …" when the whole would not fit."""
+    for short in (False, True):
+        text = _summary(report, zone, language, heading, extra, short=short)
+        if len(text) <= MESSAGE_MAX:
+            return text
+    return text[: MESSAGE_MAX - 1] + "…"
+
+
+def _summary(
+    report: Report, zone: ZoneInfo, language: str, heading: str | None, extra: Sequence[str], *, short: bool
+) -> str:
+    lines = [f"**{heading or title(report, language)}** · {period_text(report.window, zone, language)}", *extra]
     if report.empty:
         lines.append(i18n.t(language, "insights.report.nothing"))
     for panel in report.panels:
@@ -86,13 +99,12 @@ def summary(report: Report, zone: ZoneInfo, language: str, heading: str | None =
                 "insights.report.line",
                 figure=label(language, figure.key),
                 value=value_text(figure.kind, figure.current, language),
-                change=change_text(figure, language),
+                change=change_text(figure, language, short=short) or "—",
             )
             for figure in panel.figures
         ]
     lines.append(i18n.t(language, "insights.report.compared"))
-    text = "\n".join(lines)
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+    return "\n".join(lines)
 
 
 def tiles(report: Report, weeks: Sequence[Week], language: str) -> list[Tile]:

@@ -4,7 +4,7 @@ highlight, and the calendar weeks of the CSV export."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -172,7 +172,9 @@ class Report:
         return [figure for panel in self.panels for figure in panel.figures]
 
 
-def panels(in_use: Iterable[Capability], current: Values, previous: Values) -> list[Panel]:
+def panels(
+    in_use: Iterable[Capability], current: Mapping[str, float | None], previous: Mapping[str, float | None]
+) -> list[Panel]:
     """The panels of the capabilities in use, in the report's order, each figure with both periods' values."""
     used = set(in_use)
     return [
