@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,9 +20,21 @@ from models.recognition.rules import Action
 from models.scheduling import JobState, ScheduledJob
 from tests.conftest import AgoraHarness
 from tests.emulator import Emulator
-from tests.support.welcome import run_jobs_now, set_up, slash
+from tests.emulator.members import MemberDriver
+from tests.emulator.state import Message
+from tests.support.welcome import run_jobs_now, set_up
 
 PARIS = ZoneInfo("Europe/Paris")
+# The first report of a process imports matplotlib: on a loaded machine that alone can take seconds.
+REPORT_TIMEOUT = 60.0
+
+
+async def report_for(member: MemberDriver, **options: Any) -> Message:
+    """/insights, and the bot's answer once it has come (it defers, then follows up)."""
+    reply = await member.slash("insights", **options)
+    await member.emulator.wait_for(lambda: reply.followups, timeout=REPORT_TIMEOUT, what="the report")
+    (answer,) = reply.followups
+    return answer
 
 
 async def test_hosts_get_a_chart_a_summary_and_the_weekly_figures_as_csv(
@@ -34,8 +47,7 @@ async def test_hosts_get_a_chart_a_summary_and_the_weekly_figures_as_csv(
     refused = await bob.slash("insights")
     assert refused.ephemeral and "Only hosts" in refused.content
 
-    reply = await slash(server.host, "insights")
-    (answer,) = reply.followups
+    answer = await report_for(server.host)
     assert answer.ephemeral
     assert answer.content.startswith("**Community health — the last 30 days** · ")
     assert "• New members: **3** (▲" not in answer.content  # nothing joined before: no relative change
@@ -48,8 +60,8 @@ async def test_hosts_get_a_chart_a_summary_and_the_weekly_figures_as_csv(
     assert sum(int(row["newcomers"]) for row in rows) == 3
 
     french = await discord.member("fanny", locale="fr", roles=[*server.host.roles])
-    reply = await slash(french, "insights", period="7")
-    assert reply.followups[0].content.startswith("**Santé de la communauté — les 7 derniers jours** · ")
+    answer = await report_for(french, period="7")
+    assert answer.content.startswith("**Santé de la communauté — les 7 derniers jours** · ")
 
 
 async def test_a_period_that_is_not_a_number_of_days_or_too_long_gets_a_short_private_reply(
