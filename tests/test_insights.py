@@ -225,6 +225,13 @@ async def test_a_week_is_claimed_once_and_turning_the_report_off_cancels_its_job
         assert [(job.state, job.due_at, job.rrule) for job in jobs] == [
             (JobState.PENDING, datetime(2026, 12, 7, 8, tzinfo=UTC), rules.REPORT_RULE)
         ]
+        montreal = ZoneInfo("America/Montreal")
+        await service.schedule_report(session, await service.insights_settings(session, GUILD), montreal, now=NOW)
+        moved = await session.scalar(select(ScheduledJob).where(ScheduledJob.kind == service.REPORT_JOB))
+        assert moved is not None and (moved.due_at, moved.timezone) == (
+            datetime(2026, 11, 30, 14, tzinfo=UTC),
+            montreal.key,
+        )
         off = await service.set_weekly(session, GUILD, False, PARIS, by=1, now=NOW)
         assert off.weekly is False
         assert (await session.scalar(select(ScheduledJob.state).where(ScheduledJob.kind == service.REPORT_JOB))) == (

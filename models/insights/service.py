@@ -89,14 +89,18 @@ async def set_weekly(
 
 
 async def schedule_report(session: AsyncSession, chosen: InsightsSettings, zone: ZoneInfo, *, now: datetime) -> None:
-    """One weekly job per server (Mondays in the community's time), created when missing, cancelled when off."""
+    """One weekly job per server (Mondays in the community's time), created when missing, moved when the community's
+    time zone changed (checked at each start), cancelled when off."""
     key = str(chosen.guild_id)
     if not chosen.weekly:
         await scheduling.cancel_job(session, kind=REPORT_JOB, key=key)
         return
     job = scheduling.ScheduledJob
     existing = await session.scalar(select(job).where(job.kind == REPORT_JOB, job.key == key))
-    if existing is not None and existing.state in (scheduling.JobState.PENDING, scheduling.JobState.RUNNING):
+    if existing is not None and (
+        existing.state == scheduling.JobState.RUNNING
+        or (existing.state == scheduling.JobState.PENDING and existing.timezone == zone.key)
+    ):
         return
     await scheduling.schedule_job(
         session,
