@@ -253,6 +253,9 @@ async def test_a_week_is_claimed_once_and_turning_the_report_off_cancels_its_job
         (Figure("attendances", Kind.COUNT, 1234, 1000), "fr", "▲ 23\xa0%, contre 1\u202f000"),
         (Figure("onboarding_rate", Kind.RATE, 0.5, 0.75), "en", "▼ 25 pts, was 75%"),
         (Figure("feedback_average", Kind.AVERAGE, 4.2, 4.2), "en", "= stable"),
+        (Figure("newcomers", Kind.COUNT, 1003, 1000), "en", "= stable"),  # under half a percent
+        (Figure("onboarding_rate", Kind.RATE, 0.51, 0.5), "en", "▲ 1 pt, was 50%"),
+        (Figure("onboarding_rate", Kind.RATE, 0.502, 0.5), "fr", "= stable"),
         (Figure("kudos", Kind.COUNT, 3, 0), "en", "was 0"),
         (Figure("mentor_load", Kind.AVERAGE, None, 1.5), "fr", "pas de comparaison"),
     ],

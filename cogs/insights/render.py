@@ -29,7 +29,11 @@ def value_text(kind: Kind, value: float | None, language: str) -> str:
 
 
 def direction(figure: Figure) -> int:
+    """1 up, -1 down, 0 when the trend reads as stable (or cannot be read)."""
     if figure.current is None or figure.previous is None or figure.current == figure.previous:
+        return 0
+    change = figure.change
+    if change is not None and round(abs(change) * 100) == 0:
         return 0
     return 1 if figure.current > figure.previous else -1
 
@@ -46,13 +50,17 @@ def change_text(figure: Figure, language: str, *, short: bool = False) -> str:
         return i18n.t(language, "insights.change.stable")
     arrow = "▲" if figure.current > figure.previous else "▼"
     if figure.kind is Kind.RATE:
-        points = format_decimal(round(abs(figure.current - figure.previous) * 100), locale=language)
+        points = round(abs(figure.current - figure.previous) * 100)
+        if points == 0:
+            return i18n.t(language, "insights.change.stable")
         if short:
-            return f"{arrow} {i18n.t(language, 'insights.change.points_short', points=points)}"
-        return i18n.t(language, "insights.change.points", arrow=arrow, points=points, was=was)
+            return f"{arrow} {i18n.tn(language, 'insights.change.points_short', points)}"
+        return i18n.tn(language, "insights.change.points", points, arrow=arrow, was=was)
     change = figure.change
     if change is None:
         return "" if short else i18n.t(language, "insights.change.new", was=was)
+    if round(abs(change) * 100) == 0:
+        return i18n.t(language, "insights.change.stable")  # less than half a percent either way
     percent = format_percent(abs(change), locale=language)
     if short:
         return f"{arrow} {percent}"

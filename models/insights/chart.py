@@ -72,7 +72,7 @@ def render(title: str, tiles: Sequence[Tile]) -> bytes:
                 w, h = TILE_WIDTH - 2 * GAP, TILE_HEIGHT - 2 * GAP
                 box = FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0,rounding_size=0.06", fc=TILE, ec="none")
                 axes.add_patch(box)
-                label = textwrap.shorten(printable(tile.label), 30, placeholder="…")
+                label = textwrap.shorten(printable(tile.label), 27, placeholder="…")
                 axes.text(x + 0.1, y + h * 0.8, label, fontsize=8, va="center")
                 axes.text(x + 0.1, y + h * 0.45, printable(tile.value)[:12], fontsize=14, weight="bold", va="center")
                 colour = UP if tile.direction > 0 else DOWN if tile.direction < 0 else FLAT
