@@ -18,10 +18,10 @@ from models.recognition import kudos
 from models.recognition.kudos import KudosOp
 from models.recognition.rules import Action
 from models.scheduling import JobState, ScheduledJob
+from playground.emulator import Emulator
+from playground.emulator.members import MemberDriver
+from playground.emulator.state import Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
-from tests.emulator.members import MemberDriver
-from tests.emulator.state import Message
 from tests.support.welcome import run_jobs_now, set_up
 
 PARIS = ZoneInfo("Europe/Paris")
