@@ -24,12 +24,15 @@ from models.insights.rules import (
     PeriodOutOfRangeError,
     Window,
 )
+from models.knowledge.tables import KnowledgeEntry, KnowledgeThread
 from models.localized import Localized
+from models.mentoring.tables import Mentorship
 from models.onboarding import service as onboarding
 from models.recognition import kudos
 from models.recognition.kudos import KudosOp
 from models.recognition.rules import Action
 from models.scheduling import JobState, ScheduledJob
+from models.sessions.tables import FeedbackAnswer, FeedbackRound, SessionOccurrence, SessionPresence, SessionSeries
 
 PARIS = ZoneInfo("Europe/Paris")
 GUILD = 7
@@ -280,3 +283,118 @@ def test_a_summary_of_every_panel_fits_one_message_in_french_too() -> None:
         text = render.summary(report, PARIS, language, extra=["📈 x"])
         assert len(text) <= render.MESSAGE_MAX and text.endswith(i18n.t(language, "insights.report.compared"))
         assert text.count("\n• ") == len(rules.KINDS)
+
+
+async def test_sessions_mentoring_and_knowledge_figures_follow_their_definitions(db: Database) -> None:
+    """Rows as those capabilities write them (their use cases need Discord's events around them)."""
+    during = NOW - timedelta(days=2)
+    g = {"guild_id": GUILD}
+    async with db.transaction() as session:
+        series = SessionSeries(
+            **g,
+            title="Python hour",
+            format="talk",
+            timezone="Europe/Paris",
+            anchor_local="2026-11-01T18:00",
+            duration_minutes=60,
+            location_kind="voice",
+            announce_leads=[],
+            native_events=0,
+            attendance_minutes=10,
+            created_by=1,
+            created_at=during,
+        )
+        session.add(series)
+        await session.flush()
+        held, cancelled = (
+            SessionOccurrence(
+                **g,
+                series_id=series.id,
+                slot=slot,
+                starts_at=during,
+                ends_at=during + timedelta(hours=1),
+                location_kind="voice",
+                state=state,
+            )
+            for slot, state in ((0, "done"), (1, "cancelled"))
+        )
+        session.add_all([held, cancelled])
+        await session.flush()
+        session.add_all(
+            [
+                SessionPresence(**g, occurrence_id=held.id, member_id=1, seconds=900),  # 15 minutes: there
+                SessionPresence(**g, occurrence_id=held.id, member_id=2, seconds=120),  # 2 minutes: not there
+                SessionPresence(**g, occurrence_id=held.id, member_id=3, seconds=0, confirmed_at=during),
+                SessionPresence(**g, occurrence_id=cancelled.id, member_id=4, seconds=3600),
+            ]
+        )
+        round_ = FeedbackRound(**g, occurrence_id=held.id, opened_at=during, closes_at=NOW)
+        session.add(round_)
+        await session.flush()
+        session.add_all(
+            [
+                FeedbackAnswer(**g, round_id=round_.id, member_id=1, attended=True, rating=5, answered_at=during),
+                FeedbackAnswer(**g, round_id=round_.id, member_id=None, attended=True, rating=2, answered_at=None),
+            ]
+        )
+        for number, (mentor, state, ended) in enumerate(
+            [(10, "active", None), (10, "active", None), (11, "completed", during), (11, "closed", during)]
+        ):
+            mentee = 100 + number
+            session.add(
+                Mentorship(
+                    **g,
+                    mentor_id=mentor,
+                    mentee_id=mentee,
+                    pair_low=mentor,
+                    pair_high=mentee,
+                    state=state,
+                    proposed_at=during - timedelta(days=40),
+                    answer_by=during,
+                    started_at=during - timedelta(days=39),
+                    ended_at=ended,
+                )
+            )
+        session.add(
+            KnowledgeThread(
+                **g,
+                thread_id=900,
+                channel_id=5,
+                author_id=1,
+                title="Why?",
+                tag_names=[],
+                created_at=during,
+                solved=True,
+                solved_at=during,
+            )
+        )
+        for message, kind in ((900, "post"), (901, "reply"), (902, "reply")):
+            session.add(
+                KnowledgeEntry(
+                    **g,
+                    channel_id=5,
+                    message_id=message,
+                    thread_id=900,
+                    author_id=2,
+                    kind=kind,
+                    title="Why?",
+                    content="…",
+                    created_at=during,
+                )
+            )
+    async with db.transaction() as session:
+        report = await service.build_report(session, GUILD, rules.window(NOW, 7), days=7)
+    assert [panel.capability for panel in report.panels] == [
+        Capability.ACTIVITY,
+        Capability.KNOWLEDGE,
+        Capability.SESSIONS,
+        Capability.MENTORING,
+    ]
+    values = {figure.key: figure.current for figure in report.figures()}
+    assert values["sessions_held"] == 1 and values["attendances"] == 2 and values["attendance_per_session"] == 2
+    assert values["feedback_answers"] == 2 and values["feedback_average"] == 3.5
+    assert values["active_pairs"] == 4 and values["mentor_load"] == 2  # four pairs, two busy mentors
+    assert values["mentorships_completed"] == 1 and values["completion_rate"] == 0.5
+    assert values["knowledge_posts"] == 1 and values["knowledge_replies"] == 2 and values["questions_solved"] == 1
+    # Present (1, 3, 4 — the last one at a cancelled session, still there), signed feedback (1), authors (2).
+    assert values["active_members"] == 4
