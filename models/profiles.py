@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime, is_timezone
 from models.errors import UserError
+from models.privacy.interface import MemberData
 
 LIST_FIELDS = ("skills_to_learn", "skills_to_share", "languages")
 MAX_ITEMS = 25
@@ -203,3 +204,10 @@ async def export_member(session: AsyncSession, guild_id: int, member_id: int) ->
             "updated_at": profile.updated_at.isoformat(),
         }
     }
+
+
+async def _erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
+    return await forget_member(session, guild_id, member_id)
+
+
+PRIVACY = MemberData(name="profiles", export=export_member, erase=_erase, columns=(Profile.member_id,))

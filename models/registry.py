@@ -8,6 +8,7 @@ from models.knowledge import tables as knowledge_tables
 from models.mentoring import tables as mentoring_tables
 from models.onboarding import tables as onboarding_tables
 from models.polls import tables as polls_tables
+from models.privacy import tables as privacy_tables
 from models.recognition import tables as recognition_tables
 from models.sessions import tables as sessions_tables
 
@@ -40,6 +41,7 @@ __all__ = [
     "mentoring_tables",
     "onboarding_tables",
     "polls_tables",
+    "privacy_tables",
     "profiles",
     "recognition_tables",
     "scheduling",

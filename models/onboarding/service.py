@@ -154,11 +154,15 @@ async def record_greeting(
         await scheduling.schedule_job(
             session,
             kind=REMIND_JOB,
-            key=f"{guild_id}:{member_id}",
+            key=reminder_key(guild_id, member_id),
             due_at=remind_at,
             guild_id=guild_id,
             payload={"member_id": member_id},
         )
+
+
+def reminder_key(guild_id: int, member_id: int) -> str:
+    return f"{guild_id}:{member_id}"
 
 
 async def record_leave(session: AsyncSession, guild_id: int, member_id: int, *, now: datetime) -> bool:

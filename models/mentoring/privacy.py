@@ -1,0 +1,67 @@
+"""Mentoring's part of a member's data: their offer or request, pairs they were in, feedback they gave."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.mentoring import service
+from models.mentoring.tables import (
+    Feedback,
+    MenteeRequest,
+    MentoringRound,
+    MentorOffer,
+    Mentorship,
+    RoundPair,
+)
+from models.privacy.interface import MemberData, Retention, rowcount
+
+
+async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
+    """Offer, request, feedback and their pairs go; rounds a host ran and pairs a host ended no longer name them."""
+    changed = await service.forget_member(session, guild_id, member_id)
+    for model, column in (
+        (MentoringRound, MentoringRound.created_by),
+        (MentoringRound, MentoringRound.published_by),
+        (Mentorship, Mentorship.declined_by),
+        (Mentorship, Mentorship.ended_by),
+    ):
+        result = await session.execute(
+            update(model).where(model.guild_id == guild_id, column == member_id).values({column.key: None})
+        )
+        changed += rowcount(result)
+    return changed
+
+
+async def purge_comments(session: AsyncSession, older_than: datetime) -> int:
+    """Ratings stay for the hosts' figures; the words go."""
+    result = await session.execute(
+        update(Feedback).where(Feedback.given_at < older_than, Feedback.comment.is_not(None)).values(comment=None)
+    )
+    return rowcount(result)
+
+
+PRIVACY = MemberData(
+    name="mentoring",
+    export=service.export_member,
+    erase=erase,
+    columns=(
+        MentorOffer.member_id,
+        MenteeRequest.member_id,
+        MentoringRound.created_by,
+        MentoringRound.published_by,
+        RoundPair.mentor_id,
+        RoundPair.mentee_id,
+        Mentorship.mentor_id,
+        Mentorship.mentee_id,
+        Mentorship.pair_low,
+        Mentorship.pair_high,
+        Mentorship.live_mentee_id,
+        Mentorship.declined_by,
+        Mentorship.ended_by,
+        Feedback.member_id,
+    ),
+    retention=(Retention("mentoring_comments", purge_comments, "comments in mentoring feedback (ratings stay)"),),
+)

@@ -1,0 +1,42 @@
+"""Onboarding's part of a member's data: their path (joined, greeted, finished) and their answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.onboarding import service
+from models.onboarding.tables import OnboardingAnswer, OnboardingMember, OnboardingQuestionnaire
+from models.privacy.interface import MemberData, Retention, rowcount
+from models.scheduling import ScheduledJob
+
+
+async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
+    """Path and answers go, and the reminder job that names them; a questionnaire a host imported stays, unsigned."""
+    changed = await service.forget_member(session, guild_id, member_id)
+    for statement in (
+        delete(ScheduledJob).where(
+            ScheduledJob.kind == service.REMIND_JOB, ScheduledJob.key == service.reminder_key(guild_id, member_id)
+        ),
+        update(OnboardingQuestionnaire)
+        .where(OnboardingQuestionnaire.guild_id == guild_id, OnboardingQuestionnaire.updated_by == member_id)
+        .values(updated_by=None),
+    ):
+        changed += rowcount(await session.execute(statement))
+    return changed
+
+
+async def purge_answers(session: AsyncSession, older_than: datetime) -> int:
+    result = await session.execute(delete(OnboardingAnswer).where(OnboardingAnswer.answered_at < older_than))
+    return rowcount(result)
+
+
+PRIVACY = MemberData(
+    name="onboarding",
+    export=service.export_member,
+    erase=erase,
+    columns=(OnboardingMember.member_id, OnboardingAnswer.member_id, OnboardingQuestionnaire.updated_by),
+    retention=(Retention("onboarding_answers", purge_answers, "onboarding answers (from the day they were given)"),),
+)

@@ -1,0 +1,64 @@
+"""The one interface every capability implements for its members' data: what it holds, exporting, erasing, keeping.
+
+Each capability declares a `MemberData` in its own models package (`models/<capability>/privacy.py`, or beside its
+tables); `models.privacy.catalogue` lists them. The privacy package never reads a capability's tables itself, except
+through the columns a capability declares here (to find who has data, and for the test that fails when a column
+holding a member id is declared by nobody).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+# (session, guild id, member id) → plain data (JSON-ready but for datetimes), everything held about the member.
+Exporter = Callable[[AsyncSession, int, int], Awaitable[dict[str, Any]]]
+# (session, guild id, member id, now) → rows removed or changed. Flushes, never commits: the caller's one transaction
+# spans every capability, so an erase is all or nothing.
+Eraser = Callable[[AsyncSession, int, int, datetime], Awaitable[int]]
+# (session, older than) → rows removed or emptied, in every server.
+Purger = Callable[[AsyncSession, datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """A kind of data kept for a time the deployment chooses (`[privacy.retention] <kind> = days`)."""
+
+    kind: str
+    purge: Purger
+    what: str  # one line for `python -m bot check`, in English like the rest of the CLI
+
+
+@dataclass(frozen=True)
+class MemberData:
+    """What one capability holds about members, and how it hands it over and lets go of it."""
+
+    name: str  # the capability: the export's key, i18n `privacy.capability.<name>`
+    export: Exporter
+    erase: Eraser
+    # Every column whose value can be a member's id (checked against the schema by the tests).
+    columns: tuple[InstrumentedAttribute[Any], ...]
+    # Columns holding a keyed hash of a member id (open anonymous ballots): the eraser finds them through the key.
+    hashed: tuple[InstrumentedAttribute[Any], ...] = ()
+    retention: tuple[Retention, ...] = ()
+    # Fixed rules, as lines for `python -m bot check` ("report texts: until the moderators' channel has them").
+    fixed: tuple[str, ...] = ()
+
+
+def column_of(attribute: InstrumentedAttribute[Any]) -> Column[Any]:
+    """The table column behind a mapped attribute (`Profile.member_id` → `profiles.member_id`)."""
+    found = attribute.property.columns[0]
+    if not isinstance(found, Column):
+        raise TypeError(f"{attribute} is not a plain column")
+    return found
+
+
+def rowcount(result: Any) -> int:
+    """Rows a DELETE or UPDATE touched (drivers that cannot tell count as 0)."""
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)

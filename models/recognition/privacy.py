@@ -1,0 +1,63 @@
+"""Recognition's part of a member's data: kudos given and received, counters, preferences, events, milestones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.privacy.interface import MemberData, Retention, rowcount
+from models.recognition import service
+from models.recognition.tables import (
+    BoardReset,
+    Kudos,
+    KudosTally,
+    Milestone,
+    RecognitionEvent,
+    RecognitionMember,
+)
+
+
+async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
+    """Kudos they gave keep counting for the people they thanked, without giver or reason; a kudos or a board
+    they took back as a host no longer names them."""
+    changed = await service.forget_member(session, guild_id, member_id)
+    for model, column in ((Kudos, Kudos.ended_by), (BoardReset, BoardReset.reset_by)):
+        result = await session.execute(
+            update(model)
+            .where(model.guild_id == guild_id, column == member_id)
+            .values({column.key: None})
+            .execution_options(synchronize_session=False)
+        )
+        changed += rowcount(result)
+    return changed
+
+
+async def purge_reasons(session: AsyncSession, older_than: datetime) -> int:
+    """The kudos stays counted; why it was given goes."""
+    result = await session.execute(
+        update(Kudos)
+        .where(Kudos.given_at < older_than, Kudos.reason.is_not(None))
+        .values(reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)
+
+
+PRIVACY = MemberData(
+    name="recognition",
+    export=service.export_member,
+    erase=erase,
+    columns=(
+        Kudos.giver_id,
+        Kudos.receiver_id,
+        Kudos.ended_by,
+        KudosTally.member_id,
+        BoardReset.reset_by,
+        RecognitionMember.member_id,
+        RecognitionEvent.member_id,
+        Milestone.member_id,
+    ),
+    retention=(Retention("kudos_reasons", purge_reasons, "reasons written with kudos (the kudos keep counting)"),),
+)
