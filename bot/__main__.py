@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|check|sync] [--config PATH]`: the one entry point for hosts and operators."""
+"""`python -m bot [run|migrate|check|sync|export] [--config PATH]`: the one entry point for hosts and operators."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -32,11 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=("run", "migrate", "check", "sync"),
-        help="run the bot (default); apply migrations; check without connecting; sync the slash commands now",
+        choices=("run", "migrate", "check", "sync", "export"),
+        help="run the bot (default); apply migrations; check without connecting; sync the slash commands now; "
+        "export a server's members' data (with --guild)",
     )
     parser.add_argument("--config", type=Path, help="path to config.toml (default: ./config.toml or $AGORA_CONFIG)")
+    parser.add_argument("--guild", type=int, help="export: the server's id")
+    parser.add_argument("--output", type=Path, help="export: the JSON file to write (default: agora-<guild>.json)")
     args = parser.parse_args(argv)
+    if args.command == "export" and args.guild is None:
+        parser.error("export needs --guild ID (the server's id: right-click the server in Discord → Copy Server ID)")
     try:
         settings = load_settings(args.config)
         setup_logging(settings.logging.level)
@@ -46,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(migrate(settings))
         if args.command == "sync":
             return asyncio.run(sync(settings))
+        if args.command == "export":
+            return export(settings, args.guild, args.output or Path(f"agora-{args.guild}.json"))
         return asyncio.run(run(settings))
     except ConfigError as error:
         print(f"agora: {error}", file=sys.stderr)
@@ -120,6 +127,36 @@ async def migrate(settings: Settings) -> int:
     return 0
 
 
+def export(settings: Settings, guild_id: int, output: Path) -> int:
+    """Every member's data in one server, as the hosts' `/privacy export-server` gives it, written to a file."""
+    from models.privacy import rules
+
+    exported = asyncio.run(export_guild(settings, guild_id))
+    try:
+        output.write_bytes(rules.to_json(exported))
+    except OSError as error:
+        raise ConfigError(f"--output {output}: cannot be written ({error.strerror}); choose another path") from None
+    print(f"exported {len(exported['members'])} member(s) of server {guild_id} to {output}")
+    return 0
+
+
+async def export_guild(settings: Settings, guild_id: int) -> dict[str, Any]:
+    from bot.database import Database
+    from models.base import utcnow
+    from models.privacy import service
+
+    db = Database(settings.database.url)
+    try:
+        await db.check()
+        pending = await db.pending_migrations()
+        if pending:
+            raise ConfigError(f"database.url: {len(pending)} migration(s) pending; run `python -m bot migrate` first")
+        async with db.transaction() as session:
+            return await service.export_guild(session, guild_id, now=utcnow())
+    finally:
+        await db.dispose()
+
+
 async def check(settings: Settings) -> int:
     """Validate everything that can be validated without Discord, and say what would be registered."""
     from bot.client import Agora
@@ -137,9 +174,19 @@ async def check(settings: Settings) -> int:
                 print(f"  /{command.qualified_name}")
         for status in await command_sync_status(bot, pending):
             print(status)
+        for line in privacy_policy(settings):
+            print(line)
     finally:
         await bot.close()
     return 0
+
+
+def privacy_policy(settings: Settings) -> list[str]:
+    """What `check` says about how long Agora keeps members' data."""
+    from models.privacy import catalogue, policy
+
+    fixed = [line for holder in catalogue.holders() for line in holder.fixed]
+    return policy.describe(settings.privacy, catalogue.retention_kinds(), fixed)
 
 
 async def command_sync_status(bot: Agora, pending_migrations: list[str]) -> list[str]:

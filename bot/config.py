@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.errors import ConfigError
 from models.conduct.rules import TEXT_MAX
 from models.onboarding.questionnaire import Questionnaire, describe_problem
+from models.privacy.policy import PrivacyPolicy
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX, ENV_DELIMITER = "AGORA_", "__"
@@ -138,6 +139,8 @@ class Settings(BaseSettings):
     # The default questionnaire, for servers whose hosts have not imported one of their own.
     onboarding: Questionnaire = Questionnaire()
     sessions: SessionsSettings = SessionsSettings()
+    # When departed members are erased, and how long each kind of data is kept.
+    privacy: PrivacyPolicy = PrivacyPolicy()
 
     @classmethod
     def settings_customise_sources(

@@ -102,3 +102,14 @@ async def send_export(
     await interaction.followup.send(
         text, file=csv_file(header, rows, filename), ephemeral=True, allowed_mentions=NO_PINGS
     )
+
+
+async def send_files(
+    interaction: discord.Interaction[Any], text: str, batches: Sequence[Sequence[tuple[str, bytes]]]
+) -> None:
+    """Files only the member sees, after a deferred answer: the text with the first batch, one message per batch."""
+    for number, batch in enumerate(batches):
+        files = [discord.File(io.BytesIO(data), filename=name) for name, data in batch]
+        await interaction.followup.send(
+            text if number == 0 else "", files=files, ephemeral=True, allowed_mentions=NO_PINGS
+        )

@@ -12,4 +12,5 @@ COGS = (
     "cogs.sessions",
     "cogs.recognition",
     "cogs.insights",
+    "cogs.privacy",
 )

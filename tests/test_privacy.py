@@ -42,7 +42,7 @@ from models.polls.tables import PollKey, PollOption
 from models.privacy import catalogue, departures, service
 from models.privacy.interface import column_of
 from models.privacy.policy import PrivacyPolicy, RetentionPolicy
-from models.privacy.rules import NothingHeldError, counts, package
+from models.privacy.rules import NothingHeldError, batches, counts, package
 from models.profiles import ProfileText
 from models.recognition import kudos, milestones
 from models.recognition import service as recognition
@@ -395,3 +395,10 @@ async def test_a_departure_is_scheduled_once_and_cancelled_on_return(db: Databas
         assert await departures.cancel(session, GUILD, ADA)
         assert not await departures.cancel(session, GUILD, ADA)
         assert await departures.pending(session, GUILD) == {}
+
+
+def test_files_are_sent_ten_at_most_and_under_the_limit_together() -> None:
+    files = [(f"f{n}", b"x" * 40) for n in range(12)]
+    assert [len(batch) for batch in batches(files, limit=1000)] == [10, 2]
+    assert [len(batch) for batch in batches(files, limit=100)] == [2] * 6
+    assert batches([], limit=100) == []

@@ -42,10 +42,18 @@ def package(data: bytes, stem: str, limit: int = DISCORD_FILE_LIMIT) -> list[tup
 
 
 def batches(
-    files: list[tuple[str, bytes]], per_message: int = ATTACHMENTS_PER_MESSAGE
+    files: list[tuple[str, bytes]], limit: int = DISCORD_FILE_LIMIT, per_message: int = ATTACHMENTS_PER_MESSAGE
 ) -> list[list[tuple[str, bytes]]]:
-    """Files grouped as Discord takes them: at most ten per message, and their total under the limit of one each."""
-    return [files[start : start + per_message] for start in range(0, len(files), per_message)] if files else []
+    """Files grouped as Discord takes them in one message: at most ten, together at most `limit` bytes."""
+    grouped: list[list[tuple[str, bytes]]] = []
+    size = 0
+    for name, data in files:
+        if not grouped or len(grouped[-1]) >= per_message or size + len(data) > limit:
+            grouped.append([])
+            size = 0
+        grouped[-1].append((name, data))
+        size += len(data)
+    return grouped
 
 
 def item_count(value: Any) -> int:

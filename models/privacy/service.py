@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import scheduling
 from models.base import utcnow
 from models.privacy import catalogue
 from models.privacy.rules import NothingHeldError, cutoff
@@ -21,6 +22,8 @@ from models.privacy.tables import CONTACT_MAX, PrivacySettings
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+RETENTION_JOB = "privacy.retention"
+RETENTION_HOUR = 4  # UTC: the quiet hours of most communities
 
 
 def _guild_column(column: Column[Any]) -> Column[Any]:
@@ -112,3 +115,20 @@ async def set_contact(session: AsyncSession, guild_id: int, text: str | None, *,
     else:
         row.contact, row.updated_at = cleaned, now or utcnow()
     await session.flush()
+
+
+async def ensure_retention_job(session: AsyncSession, *, now: datetime) -> None:
+    """One daily job applies the retention policy in every server; armed once (a restart leaves it where it is)."""
+    existing = await session.scalar(
+        select(scheduling.ScheduledJob.state).where(
+            scheduling.ScheduledJob.kind == RETENTION_JOB, scheduling.ScheduledJob.key == "all"
+        )
+    )
+    if existing in (scheduling.JobState.PENDING, scheduling.JobState.RUNNING):
+        return
+    first = now.replace(hour=RETENTION_HOUR, minute=0, second=0, microsecond=0)
+    if first <= now:
+        first += timedelta(days=1)
+    await scheduling.schedule_job(
+        session, kind=RETENTION_JOB, key="all", due_at=first, rrule="FREQ=DAILY", timezone="UTC"
+    )
