@@ -55,6 +55,7 @@ from models.sessions import series as sessions
 from models.sessions.recurrence import Repeat
 from models.sessions.rules import Status
 from models.sessions.tables import FeedbackAnswer, SessionOccurrence
+from tests.support.privacy import mentions
 from tests.support.welcome import questionnaire
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
@@ -279,23 +280,6 @@ async def seed(db: Database) -> dict[str, int]:
         await milestones.report_milestone(session, GUILD, ADA, MilestoneKind.SHARED_POST, "9001", now=NOW)
         await recognition.set_preferences(session, GUILD, ADA, notices=False, named=None, now=NOW)
     return ids
-
-
-async def every_value(db: Database) -> list[tuple[str, str, str]]:
-    """Every value of every column of every table, as text: (table, column, value)."""
-    found = []
-    async with db.transaction() as session:
-        for table in Base.metadata.sorted_tables:
-            for row in (await session.execute(select(table))).all():
-                for column, value in zip(table.columns, row, strict=True):
-                    if value is not None:
-                        text = value.hex() if isinstance(value, bytes) else str(value)
-                        found.append((table.name, column.name, text))
-    return found
-
-
-async def mentions(db: Database, member_id: int) -> list[tuple[str, str]]:
-    return sorted({(table, column) for table, column, text in await every_value(db) if str(member_id) in text})
 
 
 async def test_a_member_who_used_everything_is_exported_whole_then_erased_whole(db: Database) -> None:

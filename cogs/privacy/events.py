@@ -9,7 +9,7 @@ from datetime import timedelta
 import discord
 
 from bot.capability import job, listener
-from bot.members import find_member, load_members
+from bot.members import load_members
 from cogs.privacy.commands import PrivacyCommands
 from models.base import utcnow
 from models.privacy import departures, service
@@ -17,6 +17,13 @@ from models.privacy.rules import NothingHeldError
 from models.scheduling import DueJob
 
 log = logging.getLogger(__name__)
+
+
+async def still_here(guild: discord.Guild, member_id: int) -> bool:
+    """Whether the member is in the server, from the member list (asking Discord for someone gone is refused)."""
+    if guild.get_member(member_id) is None and not guild.chunked:
+        await load_members(guild)
+    return guild.get_member(member_id) is not None
 
 
 class PrivacyEvents(PrivacyCommands):
@@ -40,7 +47,7 @@ class PrivacyEvents(PrivacyCommands):
         """The delay after a departure is over: erase the member, unless they are back."""
         guild_id, member_id = due.guild_id or 0, int(due.payload["member_id"])
         guild = self.bot.get_guild(guild_id)
-        if guild is not None and await find_member(guild, member_id) is not None:
+        if guild is not None and await still_here(guild, member_id):
             async with self.bot.db.transaction() as session:
                 await departures.cancel(session, guild_id, member_id)
             return

@@ -75,4 +75,8 @@ async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datet
     return int(await cancel(session, guild_id, member_id))
 
 
-PRIVACY = MemberData(name="privacy", export=export, erase=erase, columns=())
+async def members(session: AsyncSession, guild_id: int) -> set[int]:
+    return set(await pending(session, guild_id))
+
+
+PRIVACY = MemberData(name="privacy", export=export, erase=erase, columns=(), members=members)

@@ -24,6 +24,8 @@ Exporter = Callable[[AsyncSession, int, int], Awaitable[dict[str, Any]]]
 Eraser = Callable[[AsyncSession, int, int, datetime], Awaitable[int]]
 # (session, older than) → rows removed or emptied, in every server.
 Purger = Callable[[AsyncSession, datetime], Awaitable[int]]
+# (session, guild id) → the members it holds something about, for data not found through `columns`.
+Lister = Callable[[AsyncSession, int], Awaitable[set[int]]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class MemberData:
     retention: tuple[Retention, ...] = ()
     # Fixed rules, as lines for `python -m bot check` ("report texts: until the moderators' channel has them").
     fixed: tuple[str, ...] = ()
+    # Members held about otherwise than by `columns` (a job's key), for a server's export.
+    members: Lister | None = None
 
 
 def column_of(attribute: InstrumentedAttribute[Any]) -> Column[Any]:

@@ -57,13 +57,14 @@ def batches(
 
 
 def item_count(value: Any) -> int:
-    """How many things an export section holds: a list's items, a mapping's non-empty entries, 1 for a value."""
+    """How many things an export section holds: a list's items, a mapping of records' records (answers by
+    question), 1 for one record (a profile) or one value, 0 for nothing."""
     if value is None or value == [] or value == {} or value == "" or value is False:
         return 0
     if isinstance(value, list):
         return len(value)
-    if isinstance(value, Mapping):
-        return sum(1 for item in value.values() if item not in (None, [], {}, ""))
+    if isinstance(value, Mapping) and all(isinstance(item, Mapping) for item in value.values()):
+        return len(value)
     return 1
 
 

@@ -6,6 +6,7 @@ They take a session and flush, never commit: the caller's one transaction makes 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import scheduling
 from models.base import utcnow
 from models.privacy import catalogue
+from models.privacy.interface import MemberData, column_of
 from models.privacy.rules import NothingHeldError, cutoff
 from models.privacy.tables import CONTACT_MAX, PrivacySettings
 
@@ -41,11 +43,29 @@ async def holds_data(session: AsyncSession, guild_id: int, member_id: int) -> bo
 
 async def members_with_data(session: AsyncSession, guild_id: int) -> set[int]:
     """Everyone some capability holds data about in this server (0 and empty values, which name nobody, left out)."""
+    return await _members_in(session, guild_id, catalogue.member_columns())
+
+
+async def _members_in(session: AsyncSession, guild_id: int, columns: list[Column[Any]]) -> set[int]:
+    if not columns:
+        return set()
     queries = [
         select(column.label("member")).where(_guild_column(column) == guild_id, column.is_not(None), column != 0)
-        for column in catalogue.member_columns()
+        for column in columns
     ]
     return {int(member) for member in await session.scalars(select(union(*queries).subquery().c.member))}
+
+
+async def _holders_by_member(session: AsyncSession, guild_id: int) -> dict[int, list[MemberData]]:
+    """For each member with data here, the capabilities holding some (one query per capability)."""
+    found: dict[int, list[MemberData]] = defaultdict(list)
+    for holder in catalogue.holders():
+        members = await _members_in(session, guild_id, [column_of(attribute) for attribute in holder.columns])
+        if holder.members is not None:
+            members |= await holder.members(session, guild_id)
+        for member_id in members:
+            found[member_id].append(holder)
+    return found
 
 
 async def export_member(session: AsyncSession, guild_id: int, member_id: int, *, now: datetime) -> dict[str, Any]:
@@ -75,17 +95,17 @@ async def erase_member(session: AsyncSession, guild_id: int, member_id: int, *, 
 
 
 async def export_guild(session: AsyncSession, guild_id: int, *, now: datetime) -> dict[str, Any]:
-    """Every member's data in this server, for the hosts' records (members holding nothing are left out)."""
-    members = sorted(await members_with_data(session, guild_id))
+    """Every member's data in this server, for the hosts' records: per member, the capabilities holding some."""
+    holding = await _holders_by_member(session, guild_id)
     return {
         "format": FORMAT_VERSION,
         "guild_id": guild_id,
         "exported_at": now.isoformat(),
         "members": {
             str(member_id): {
-                holder.name: await holder.export(session, guild_id, member_id) for holder in catalogue.holders()
+                holder.name: await holder.export(session, guild_id, member_id) for holder in holding[member_id]
             }
-            for member_id in members
+            for member_id in sorted(holding)
         },
     }
 
