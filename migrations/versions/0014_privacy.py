@@ -1,7 +1,8 @@
-"""privacy: what a server's hosts add to the privacy notice
+"""privacy: what a server's hosts add to the privacy notice; indexes that find a member's rows for an erase
 
 Revision ID: 0014_privacy
 Revises: 0013_groups
+Depends on: 0008_recognition, 0008_sessions, 0009_knowledge (the tables it indexes)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from alembic import op
 revision = "0014_privacy"
 down_revision = "0013_groups"
 branch_labels = None
-depends_on = None
+depends_on = ("0008_recognition", "0008_sessions", "0009_knowledge")
 
 
 def upgrade() -> None:
@@ -23,7 +24,27 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("guild_id", name=op.f("pk_privacy_settings")),
     )
+    revoked = sa.text("ended_by IS NOT NULL")
+    op.create_index(
+        "ix_kudos_guild_id_ended_by", "kudos", ["guild_id", "ended_by"], sqlite_where=revoked, postgresql_where=revoked
+    )
+    op.create_index("ix_kudos_tallies_guild_id_member_id", "kudos_tallies", ["guild_id", "member_id"])
+    op.create_index("ix_knowledge_threads_guild_id_author_id", "knowledge_threads", ["guild_id", "author_id"])
+    saved = sa.text("saved_by IS NOT NULL")
+    op.create_index(
+        "ix_knowledge_entries_guild_id_saved_by",
+        "knowledge_entries",
+        ["guild_id", "saved_by"],
+        sqlite_where=saved,
+        postgresql_where=saved,
+    )
+    op.create_index("ix_session_deliveries_guild_id_target", "session_deliveries", ["guild_id", "target"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_session_deliveries_guild_id_target", table_name="session_deliveries")
+    op.drop_index("ix_knowledge_entries_guild_id_saved_by", table_name="knowledge_entries")
+    op.drop_index("ix_knowledge_threads_guild_id_author_id", table_name="knowledge_threads")
+    op.drop_index("ix_kudos_tallies_guild_id_member_id", table_name="kudos_tallies")
+    op.drop_index("ix_kudos_guild_id_ended_by", table_name="kudos")
     op.drop_table("privacy_settings")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
@@ -44,7 +44,10 @@ class KnowledgeThread(Base):
     """A post of the knowledge channel: who asked, its tags, whether it is solved and by which reply."""
 
     __tablename__ = "knowledge_threads"
-    __table_args__ = (Index("ix_knowledge_threads_guild_id_created_at", "guild_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_knowledge_threads_guild_id_created_at", "guild_id", "created_at"),
+        Index("ix_knowledge_threads_guild_id_author_id", "guild_id", "author_id"),  # a member's erase
+    )
 
     thread_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     guild_id: Mapped[int] = mapped_column(Snowflake)
@@ -73,6 +76,13 @@ class KnowledgeEntry(Base):
         Index("ix_knowledge_entries_guild_id_thread_id", "guild_id", "thread_id"),
         Index("ix_knowledge_entries_guild_id_author_id", "guild_id", "author_id"),
         Index("ix_knowledge_entries_guild_id_id", "guild_id", "id"),  # the newest candidates first (PostgreSQL)
+        Index(  # what a member saved, for their export and erase
+            "ix_knowledge_entries_guild_id_saved_by",
+            "guild_id",
+            "saved_by",
+            sqlite_where=text("saved_by IS NOT NULL"),
+            postgresql_where=text("saved_by IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.polls import rules
 from models.polls.tables import Poll, PollBallot, PollKey, PollOption, PollVote
-from models.privacy.interface import MemberData, rowcount
+from models.privacy.interface import MemberData, of_member, rowcount
 
 
 async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[str, Any]:
@@ -25,7 +25,7 @@ async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[s
         select(Poll.question, PollOption.label, PollVote.voted_at)
         .join(Poll, Poll.id == PollVote.poll_id)
         .join(PollOption, PollOption.id == PollVote.option_id)
-        .where(PollVote.guild_id == guild_id, PollVote.voter_id == member_id)
+        .where(of_member(PollVote.voter_id, guild_id, member_id))
         .order_by(PollVote.voted_at)
     )
     return {
@@ -42,9 +42,7 @@ async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[s
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Public votes go (a closed poll's counts stay as they were frozen), ballots in open anonymous polls are
     found through their poll's key and go, and polls they asked no longer name them (0)."""
-    changed = rowcount(
-        await session.execute(delete(PollVote).where(PollVote.guild_id == guild_id, PollVote.voter_id == member_id))
-    )
+    changed = rowcount(await session.execute(delete(PollVote).where(of_member(PollVote.voter_id, guild_id, member_id))))
     keys = await session.execute(
         select(PollKey.poll_id, PollKey.key).join(Poll, Poll.id == PollKey.poll_id).where(Poll.guild_id == guild_id)
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column
+from sqlalchemy import Column, ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -61,6 +61,28 @@ def column_of(attribute: InstrumentedAttribute[Any]) -> Column[Any]:
     if not isinstance(found, Column):
         raise TypeError(f"{attribute} is not a plain column")
     return found
+
+
+def in_guild(column: Column[Any], guild_id: int) -> ColumnElement[bool]:
+    """The server's rows of `column`'s table, found the way its indexes allow.
+
+    A table keyed by (parent, member) — a poll's votes, an occurrence's presence — has no index on its guild and
+    member: its rows are found through the server's parents instead (one probe of the key per parent), not by
+    reading the whole table.
+    """
+    table = column.table
+    key = list(table.primary_key.columns)
+    if len(key) >= 2 and key[1] is column and key[0].foreign_keys:
+        parent = next(iter(key[0].foreign_keys)).column
+        if "guild_id" in parent.table.c:
+            return key[0].in_(select(parent).where(parent.table.c.guild_id == guild_id))
+    return table.c.guild_id == guild_id
+
+
+def of_member(attribute: InstrumentedAttribute[Any], guild_id: int, member_id: int) -> ColumnElement[bool]:
+    """The rows naming the member in this server, through an index (see `in_guild`)."""
+    column = column_of(attribute)
+    return in_guild(column, guild_id) & (column == member_id)
 
 
 def rowcount(result: Any) -> int:

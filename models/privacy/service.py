@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import scheduling
 from models.base import utcnow
 from models.privacy import catalogue
-from models.privacy.interface import MemberData, column_of
+from models.privacy.interface import MemberData, column_of, in_guild
 from models.privacy.rules import NothingHeldError, cutoff
 from models.privacy.tables import CONTACT_MAX, PrivacySettings
 
@@ -28,14 +28,10 @@ RETENTION_JOB = "privacy.retention"
 RETENTION_HOUR = 4  # UTC: the quiet hours of most communities
 
 
-def _guild_column(column: Column[Any]) -> Column[Any]:
-    return column.table.c.guild_id
-
-
 async def holds_data(session: AsyncSession, guild_id: int, member_id: int) -> bool:
     """True when any capability holds a row naming the member in this server (one indexed probe per column)."""
     for column in catalogue.member_columns():
-        probe = select(column).where(_guild_column(column) == guild_id, column == member_id).limit(1)
+        probe = select(column).where(in_guild(column, guild_id), column == member_id).limit(1)
         if (await session.execute(probe)).first() is not None:
             return True
     return False
@@ -50,7 +46,7 @@ async def _members_in(session: AsyncSession, guild_id: int, columns: list[Column
     if not columns:
         return set()
     queries = [
-        select(column.label("member")).where(_guild_column(column) == guild_id, column.is_not(None), column != 0)
+        select(column.label("member")).where(in_guild(column, guild_id), column.is_not(None), column != 0)
         for column in columns
     ]
     return {int(member) for member in await session.scalars(select(union(*queries).subquery().c.member))}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
@@ -53,6 +53,14 @@ class Kudos(Base):
         UniqueConstraint("message_id", "giver_id"),
         Index("ix_kudos_guild_id_giver_id_given_at", "guild_id", "giver_id", "given_at"),
         Index("ix_kudos_guild_id_receiver_id_given_at", "guild_id", "receiver_id", "given_at"),
+        # Kudos a host revoked, found when that host's data is erased (most kudos have none: a small index).
+        Index(
+            "ix_kudos_guild_id_ended_by",
+            "guild_id",
+            "ended_by",
+            sqlite_where=text("ended_by IS NOT NULL"),
+            postgresql_where=text("ended_by IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,7 +83,11 @@ class KudosTally(Base):
     all of them), kept as kudos are given and withdrawn."""
 
     __tablename__ = "kudos_tallies"
-    __table_args__ = (Index("ix_kudos_tallies_board", "guild_id", "board", "period", "category", "total", "member_id"),)
+    __table_args__ = (
+        Index("ix_kudos_tallies_board", "guild_id", "board", "period", "category", "total", "member_id"),
+        # A member's counters, for an erase (new counters only: a changed total leaves this index alone).
+        Index("ix_kudos_tallies_guild_id_member_id", "guild_id", "member_id"),
+    )
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
     board: Mapped[str] = mapped_column(CleanString(8), primary_key=True)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import scheduling
 from models.base import destroy_rows, insert_or_ignore
 from models.errors import UserError
+from models.privacy.interface import of_member
 from models.sessions import rules
 from models.sessions.rules import Ratings
 from models.sessions.tables import (
@@ -383,7 +384,7 @@ def _comments(answers: Sequence[Answer]) -> tuple[str, ...]:
 async def export_member(session: AsyncSession, guild_id: int, member_id: int) -> dict[str, object]:
     """What feedback holds under the member's id (anonymous answers cannot be found: by design)."""
     asked = await session.scalars(
-        select(FeedbackPrompt).where(FeedbackPrompt.guild_id == guild_id, FeedbackPrompt.member_id == member_id)
+        select(FeedbackPrompt).where(of_member(FeedbackPrompt.member_id, guild_id, member_id))
     )
     given = await session.scalars(
         select(FeedbackAnswer).where(FeedbackAnswer.guild_id == guild_id, FeedbackAnswer.member_id == member_id)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.privacy.interface import of_member
 from models.sessions import feedback
 from models.sessions.tables import (
     FeedbackAnswer,
@@ -27,7 +28,7 @@ async def export_member(session: AsyncSession, guild_id: int, member_id: int) ->
         select(SessionRsvp).where(SessionRsvp.guild_id == guild_id, SessionRsvp.member_id == member_id)
     )
     presence = await session.scalars(
-        select(SessionPresence).where(SessionPresence.guild_id == guild_id, SessionPresence.member_id == member_id)
+        select(SessionPresence).where(of_member(SessionPresence.member_id, guild_id, member_id))
     )
     settings = await session.get(SessionMember, (guild_id, member_id))
     return {
@@ -51,7 +52,7 @@ async def forget_member(session: AsyncSession, guild_id: int, member_id: int) ->
         (FeedbackAnswer, FeedbackAnswer.member_id),
         (SessionDraft, SessionDraft.member_id),
     ):
-        await session.execute(delete(table).where(table.guild_id == guild_id, column == member_id))
+        await session.execute(delete(table).where(of_member(column, guild_id, member_id)))
     await session.execute(
         delete(SessionDelivery).where(SessionDelivery.guild_id == guild_id, SessionDelivery.target == member_id)
     )

@@ -156,7 +156,10 @@ class SessionDelivery(Base):
     """
 
     __tablename__ = "session_deliveries"
-    __table_args__ = (PrimaryKeyConstraint("kind", "subject", "target"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("kind", "subject", "target"),
+        Index("ix_session_deliveries_guild_id_target", "guild_id", "target"),  # a member's erase
+    )
 
     kind: Mapped[str] = mapped_column(CleanString(40))
     subject: Mapped[int] = mapped_column(Snowflake, autoincrement=False)
