@@ -39,9 +39,20 @@ def upgrade() -> None:
         postgresql_where=saved,
     )
     op.create_index("ix_session_deliveries_guild_id_target", "session_deliveries", ["guild_id", "target"])
+    op.create_index("ix_groups_guild_id_created_by", "groups", ["guild_id", "created_by"])
+    invited = sa.text("invited_by IS NOT NULL")
+    op.create_index(
+        "ix_group_seats_guild_id_invited_by",
+        "group_seats",
+        ["guild_id", "invited_by"],
+        sqlite_where=invited,
+        postgresql_where=invited,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_group_seats_guild_id_invited_by", table_name="group_seats")
+    op.drop_index("ix_groups_guild_id_created_by", table_name="groups")
     op.drop_index("ix_session_deliveries_guild_id_target", table_name="session_deliveries")
     op.drop_index("ix_knowledge_entries_guild_id_saved_by", table_name="knowledge_entries")
     op.drop_index("ix_knowledge_threads_guild_id_author_id", table_name="knowledge_threads")

@@ -46,6 +46,7 @@ class Group(Base):
         ),
         Index("ix_groups_guild_id_status", "guild_id", "status"),
         Index("ix_groups_space_id", "space_id"),
+        Index("ix_groups_guild_id_created_by", "guild_id", "created_by"),  # a member's export and erase
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,7 +80,16 @@ class GroupSeat(Base):
     """A member's place in a group: lead, member, or waiting (requested, invited, waitlisted, in `since` order)."""
 
     __tablename__ = "group_seats"
-    __table_args__ = (Index("ix_group_seats_guild_id_member_id", "guild_id", "member_id"),)
+    __table_args__ = (
+        Index("ix_group_seats_guild_id_member_id", "guild_id", "member_id"),
+        Index(  # invitations a member sent, for their erase (most seats have none)
+            "ix_group_seats_guild_id_invited_by",
+            "guild_id",
+            "invited_by",
+            sqlite_where=text("invited_by IS NOT NULL"),
+            postgresql_where=text("invited_by IS NOT NULL"),
+        ),
+    )
 
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)

@@ -307,8 +307,10 @@ async def export_member(session: AsyncSession, guild_id: int, member_id: int) ->
     entries = await session.scalars(
         select(KnowledgeEntry)
         .where(
-            KnowledgeEntry.guild_id == guild_id,
-            or_(KnowledgeEntry.author_id == member_id, KnowledgeEntry.saved_by == member_id),
+            or_(  # each on its own index
+                (KnowledgeEntry.guild_id == guild_id) & (KnowledgeEntry.author_id == member_id),
+                (KnowledgeEntry.guild_id == guild_id) & (KnowledgeEntry.saved_by == member_id),
+            ),
         )
         .order_by(KnowledgeEntry.message_id)
     )

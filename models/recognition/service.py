@@ -270,7 +270,12 @@ async def export_member(session: AsyncSession, guild_id: int, member_id: int) ->
     """Everything stored about the member here, as plain data."""
     kudos = await session.scalars(
         select(Kudos)
-        .where(Kudos.guild_id == guild_id, or_(Kudos.giver_id == member_id, Kudos.receiver_id == member_id))
+        .where(  # each side on its own index (a guild-wide OR would read every kudos of the server)
+            or_(
+                (Kudos.guild_id == guild_id) & (Kudos.giver_id == member_id),
+                (Kudos.guild_id == guild_id) & (Kudos.receiver_id == member_id),
+            )
+        )
         .order_by(Kudos.id)
     )
     prefs = await session.get(RecognitionMember, (guild_id, member_id))
