@@ -6,8 +6,9 @@ profile, an onboarding path and three answers and an acceptance of the code of c
 public votes per member; five kudos given per member (with their all-time counters); 150 sessions with three RSVPs
 and two presences per member; a milestone each; 10,000 working groups with three seats each. Then, for members
 picked at random: `holds_data`, `export_member`, and `erase_member` in its own committed transaction — the whole
-`/my-data erase` confirmation but Discord. The anchor, measured in the same run: one transaction deleting one
-profile row by its primary key (what any committed write costs on this machine).
+`/my-data erase` confirmation but Discord — after one untimed member (the first call after start compiles every
+statement: printed apart), with the SQL statements each issues. The anchor, measured in the same run: one
+transaction deleting one profile row by its primary key (what any committed write costs on this machine).
 
 Run: `.venv/bin/python -m bench.bench_privacy [members] [runs]` (defaults 100000 and 15).
 """
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, event, func, insert, select
 
 from bot.database import Database
 from models.base import Base
@@ -244,8 +245,19 @@ async def main(members: int, runs: int) -> None:
         async with db.transaction() as session:
             votes = await session.scalar(select(func.count()).select_from(table("poll_votes")))
         print(f"  of which {votes:,} poll votes")
-        picks = random.Random(11).sample(range(members), runs * 2)
-        anchors, probes, exports, erases = [], [], [], []
+        picks = random.Random(11).sample(range(members), runs * 2 + 1)
+        statements = [0]
+        event.listen(
+            db.engine.sync_engine, "before_cursor_execute", lambda *_: statements.__setitem__(0, statements[0] + 1)
+        )
+
+        async def first() -> None:
+            async with db.transaction() as session:
+                await service.export_member(session, GUILD, FIRST_MEMBER + picks[-1], now=NOW)
+                await service.erase_member(session, GUILD, FIRST_MEMBER + picks[-1], now=NOW)
+
+        print(f"first export and erase after start (statements compiled): {await timed(first):.0f} ms")
+        anchors, probes, exports, erases, counted = [], [], [], [], []
         for number in range(runs):
             anchor_member = FIRST_MEMBER + picks[runs + number]
 
@@ -270,13 +282,16 @@ async def main(members: int, runs: int) -> None:
 
             probes.append(await timed(holds))
             exports.append(await timed(export))
+            before = statements[0]
             erases.append(await timed(erase))
+            counted.append(statements[0] - before)
         await db.dispose()
     anchor_ms = statistics.median(anchors)
     print(f"anchor: one committed DELETE of a profile by key, median {anchor_ms:.2f} ms ({runs} runs)")
     print(line("holds_data (is there anything?)", probes, anchor_ms))
     print(line("export_member (every capability)", exports, anchor_ms))
     print(line("erase_member, committed (target < 100 ms)", erases, anchor_ms))
+    print(f"  each erase issues {statistics.median(counted):.0f} SQL statements (median)")
 
 
 if __name__ == "__main__":

@@ -54,15 +54,16 @@ async def test_a_member_exports_then_erases_everything_after_confirming(discord:
     assert data["recognition"]["kudos"][0]["reason"] == "for the decorators"
 
     asked = await ada.slash("my-data erase")
+    confirmation = await discord.wait_for(lambda: asked.original if asked.original and asked.content else None)
     assert asked.ephemeral and "cannot be undone" in asked.content
     assert await mentions(agora.bot.db, ada.id) != []  # nothing happens before the confirmation
-    done = await ada.click(asked.original, "Erase everything")  # type: ignore[arg-type]
-    await agora.idle()
-    assert done.original is not None and done.original.content.startswith("✅ Done")
+    await ada.click(confirmation, "Erase everything")
+    await discord.wait_for(lambda: confirmation.content.startswith("✅ Done") and not confirmation.components)
     assert await mentions(agora.bot.db, ada.id) == []
     assert await mentions(agora.bot.db, bob.id) != []  # the kudos stays counted for bob
 
     again = await ada.slash("my-data erase")
+    await discord.wait_for(lambda: again.content)
     assert again.ephemeral and again.content.startswith("Agora holds nothing about you")
     nothing = await ada.slash("my-data export")
     await discord.wait_for(lambda: nothing.followups)

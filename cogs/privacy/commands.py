@@ -50,6 +50,7 @@ class PrivacyCommands(Capability):
     @MY_DATA.command(name="erase", description="Erase everything Agora holds about you in this server")
     async def erase(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a first look after a start compiles
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             held = await service.holds_data(session, guild.id, interaction.user.id)
@@ -63,12 +64,14 @@ class PrivacyCommands(Capability):
         )
 
     async def erase_confirmed(self, interaction: Interaction, guild_id: int, member_id: int) -> None:
-        """The member pressed “Erase everything”: every capability in one transaction, all or nothing."""
+        """The member pressed “Erase everything”: every capability in one transaction, all or nothing (answered
+        once it committed; deferred first, as a busy server's erase can take longer than Discord waits)."""
+        await interaction.response.defer()
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild_id, interaction)).reply_language
             touched = await service.erase_member(session, guild_id, member_id, now=utcnow())
         log.info("erased a member's data on their request: guild=%s rows=%d", guild_id, sum(touched.values()))
-        await interaction.response.edit_message(content=i18n.t(language, "privacy.erase.done"), view=None)
+        await interaction.edit_original_response(content=i18n.t(language, "privacy.erase.done"), view=None)
 
     @PRIVACY.command(name="show", description="What Agora keeps about members here, why, and for how long")
     async def show(self, interaction: Interaction) -> None:
