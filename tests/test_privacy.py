@@ -54,7 +54,7 @@ from models.sessions import attendance, feedback, rsvp
 from models.sessions import series as sessions
 from models.sessions.recurrence import Repeat
 from models.sessions.rules import Status
-from models.sessions.tables import FeedbackAnswer, SessionOccurrence
+from models.sessions.tables import FeedbackAnswer, SessionDelivery, SessionOccurrence
 from tests.support.privacy import mentions
 from tests.support.welcome import questionnaire
 
@@ -391,3 +391,14 @@ def test_files_are_sent_ten_at_most_and_under_the_limit_together() -> None:
     assert [len(batch) for batch in batches(files, limit=1000)] == [10, 2]
     assert [len(batch) for batch in batches(files, limit=100)] == [2] * 6
     assert batches([], limit=100) == []
+
+
+async def test_values_that_are_not_discord_ids_name_nobody(db: Database) -> None:
+    """An erased author (0) and the sessions' ledger's revision numbers are not members to erase after leaving."""
+    await seed(db)
+    async with db.transaction() as session:
+        await service.erase_member(session, GUILD, ADA, now=NOW)
+        session.add(SessionDelivery(kind="event:1", subject=1, target=3, guild_id=GUILD, claimed_at=NOW))
+        await session.flush()
+        members = await service.members_with_data(session, GUILD)
+    assert members == {BOB, CY}

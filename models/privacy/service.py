@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 RETENTION_JOB = "privacy.retention"
 RETENTION_HOUR = 4  # UTC: the quiet hours of most communities
+# The smallest Discord id (its timestamp part is never zero): smaller values in a member column name nobody — 0 for
+# an erased author, a revision number in the sessions' delivery ledger.
+SNOWFLAKE_MIN = 1 << 22
 
 
 async def holds_data(session: AsyncSession, guild_id: int, member_id: int) -> bool:
@@ -38,7 +41,7 @@ async def holds_data(session: AsyncSession, guild_id: int, member_id: int) -> bo
 
 
 async def members_with_data(session: AsyncSession, guild_id: int) -> set[int]:
-    """Everyone some capability holds data about in this server (0 and empty values, which name nobody, left out)."""
+    """Everyone some capability holds data about in this server (values that cannot be a Discord id left out)."""
     return await _members_in(session, guild_id, catalogue.member_columns())
 
 
@@ -46,8 +49,7 @@ async def _members_in(session: AsyncSession, guild_id: int, columns: list[Column
     if not columns:
         return set()
     queries = [
-        select(column.label("member")).where(in_guild(column, guild_id), column.is_not(None), column != 0)
-        for column in columns
+        select(column.label("member")).where(in_guild(column, guild_id), column >= SNOWFLAKE_MIN) for column in columns
     ]
     return {int(member) for member in await session.scalars(select(union(*queries).subquery().c.member))}
 
