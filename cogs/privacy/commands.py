@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -34,6 +36,11 @@ def limit_of(guild: discord.Guild) -> int:
     return int(guild.filesize_limit) or rules.DISCORD_FILE_LIMIT
 
 
+def packed(exported: dict[str, Any], stem: str, limit: int) -> list[tuple[str, bytes]]:
+    """The export as files under the limit; run off the event loop (a server's zip takes a while)."""
+    return rules.package(rules.to_json(exported), stem, limit)
+
+
 class PrivacyCommands(Capability):
     @MY_DATA.command(name="export", description="Get a copy of everything Agora holds about you in this server")
     async def export(self, interaction: Interaction) -> None:
@@ -43,7 +50,7 @@ class PrivacyCommands(Capability):
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             exported = await service.export_member(session, guild.id, interaction.user.id, now=utcnow())
         stem = f"agora-{guild.id}-{interaction.user.id}"
-        files = rules.package(rules.to_json(exported), stem, limit_of(guild))
+        files = await asyncio.to_thread(packed, exported, stem, limit_of(guild))
         text = summary(language, guild.name, rules.counts(exported["data"]), len(files), files[0][0].endswith(".zip"))
         await send_files(interaction, text, rules.batches(files, limit_of(guild)))
 
@@ -104,7 +111,7 @@ class PrivacyCommands(Capability):
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             exported = await service.export_guild(session, guild.id, now=utcnow())
-        files = rules.package(rules.to_json(exported), f"agora-{guild.id}", limit_of(guild))
+        files = await asyncio.to_thread(packed, exported, f"agora-{guild.id}", limit_of(guild))
         log.info("hosts exported the server's data: guild=%s members=%d", guild.id, len(exported["members"]))
         text = i18n.tn(language, "privacy.export_server.done", len(exported["members"]), server=guild.name)
         await send_files(interaction, text, rules.batches(files, limit_of(guild)))
