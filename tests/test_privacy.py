@@ -25,6 +25,7 @@ from models.groups import members as group_members
 from models.groups import projects
 from models.groups import rules as group_rules
 from models.groups import service as groups
+from models.insights import service as insights
 from models.knowledge import index, resources
 from models.knowledge import service as knowledge
 from models.knowledge.rules import Kind, Level, Mark
@@ -279,6 +280,7 @@ async def seed(db: Database) -> dict[str, int]:
         await kudos.apply_kudos(session, ops, now=NOW, default_zone="Europe/Paris")
         await milestones.report_milestone(session, GUILD, ADA, MilestoneKind.SHARED_POST, "9001", now=NOW)
         await recognition.set_preferences(session, GUILD, ADA, notices=False, named=None, now=NOW)
+        await insights.set_weekly(session, GUILD, False, ZoneInfo("Europe/Paris"), by=ADA, now=NOW)  # as a host
     return ids
 
 

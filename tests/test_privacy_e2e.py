@@ -13,8 +13,8 @@ from models.base import utcnow
 from models.privacy import departures, service
 from models.profiles import ProfileText
 from models.scheduling import ScheduledJob
+from playground.emulator import Emulator, MemberDriver
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
 from tests.support.privacy import mentions
 from tests.support.welcome import run_jobs_now
 

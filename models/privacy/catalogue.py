@@ -21,6 +21,7 @@ MODULES = (
     "models.mentoring.privacy",
     "models.sessions.privacy",
     "models.recognition.privacy",
+    "models.insights.privacy",
     "models.privacy.departures",
 )
 

@@ -1,8 +1,7 @@
 """privacy: what a server's hosts add to the privacy notice; indexes that find a member's rows for an erase
 
-Revision ID: 0014_privacy
-Revises: 0013_groups
-Depends on: 0008_recognition, 0008_sessions, 0009_knowledge (the tables it indexes)
+Revision ID: 0015_privacy
+Revises: 0014_insights
 """
 
 from __future__ import annotations
@@ -10,10 +9,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_privacy"
-down_revision = "0013_groups"
+revision = "0015_privacy"
+down_revision = "0014_insights"
 branch_labels = None
-depends_on = ("0008_recognition", "0008_sessions", "0009_knowledge")
+depends_on = None
 
 
 def upgrade() -> None:
