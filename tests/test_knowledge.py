@@ -194,8 +194,9 @@ async def test_solved_accepted_and_helpful_entries_rank_higher(db: Database) -> 
         await index.record_thread(
             session, GUILD, 99, channel_id=10, author_id=7, title="Profiling", tag_names=[], created_at=NOW
         )
-        thread = await index.get_thread(session, 99)
+        thread = await index.get_thread(session, GUILD, 99)
         assert thread is not None
+        assert await index.get_thread(session, GUILD + 1, 99) is None  # another server's id finds nothing
         await index.mark_answer(session, thread, 3, now=NOW)
     assert await ranked(db, "profile python") == [3, 2, 1]
 
@@ -206,7 +207,7 @@ async def test_a_first_post_and_an_accepted_answer_are_milestones_of_their_autho
         await index.record_thread(
             session, GUILD, 99, channel_id=10, author_id=7, title="Profiling", tag_names=[], created_at=NOW
         )
-        thread = await index.get_thread(session, 99)
+        thread = await index.get_thread(session, GUILD, 99)
         assert thread is not None
         await index.mark_answer(session, thread, 3, now=NOW)
         await index.mark_answer(session, thread, 3, now=NOW)  # marked again: counted once

@@ -44,7 +44,7 @@ class KnowledgeEvents(ResourceCommands):
             if thread is None:
                 return False
             emoji = (await service.knowledge_settings(session, guild.id)).helpful_emoji
-            if await index.get_thread(session, thread.id) is None:
+            if await index.get_thread(session, guild.id, thread.id) is None:
                 await self.remember_thread(session, thread, author_id=thread.owner_id or message.author.id)
             kind = Kind.POST if message.id == thread.id else Kind.REPLY
             await index.index_message(
@@ -121,7 +121,7 @@ class KnowledgeEvents(ResourceCommands):
         if not isinstance(thread, discord.Thread):
             return
         async with self.bot.db.transaction() as session:
-            row = await index.get_thread(session, thread.id)
+            row = await index.get_thread(session, thread.guild.id, thread.id)
             if row is None:
                 return
             solved = None

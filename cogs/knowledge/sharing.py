@@ -254,7 +254,7 @@ class KnowledgeSharing(KnowledgeBase):
     async def allowed_thread(self, session: Any, interaction: Interaction, thread_id: int) -> Any:
         """The knowledge thread, when the member asked it or is a host."""
         thread = interaction.guild.get_thread(thread_id) if interaction.guild else None
-        row = await index.get_thread(session, thread_id)
+        row = await index.get_thread(session, interaction.guild_id or 0, thread_id)
         if row is None and thread is not None:
             row = await index.record_thread(
                 session,

@@ -182,8 +182,10 @@ async def unindex_messages(session: AsyncSession, guild_id: int, message_ids: Se
 # --- threads --------------------------------------------------------------------------------------------------
 
 
-async def get_thread(session: AsyncSession, thread_id: int) -> KnowledgeThread | None:
-    return await session.get(KnowledgeThread, thread_id)
+async def get_thread(session: AsyncSession, guild_id: int, thread_id: int) -> KnowledgeThread | None:
+    """The thread of this server (a thread id from another server's component finds nothing)."""
+    row = await session.get(KnowledgeThread, thread_id)
+    return row if row is not None and row.guild_id == guild_id else None
 
 
 async def record_thread(

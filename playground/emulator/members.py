@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +175,36 @@ class MemberDriver:
         if resolved.to_json():
             data["resolved"] = resolved.to_json()
         return await self._component(message, data, f"selection in {component['custom_id']!r}", timeout)
+
+    async def forge(
+        self,
+        message: Message,
+        custom_id: str,
+        *,
+        component_type: int = 2,
+        values: list[str] | None = None,
+        modal: Json | None = None,
+    ) -> Interaction:
+        """A click (or a selection of `values`) with any `custom_id`, sent from `message` as if it showed that
+        component; with `modal`, a submission of that form's fields under `custom_id` instead. What a modified client,
+        or a component copied from elsewhere, can bring: the bot must treat every id in it as untrusted."""
+        if modal is not None:
+            submitted = build.modal_submit_data({**modal, "custom_id": custom_id}, {})
+            channel = self.emulator.state.channels[message.channel_id]
+            return await self.emulator.interact(
+                self.user, channel, build.MODAL_SUBMIT, submitted, label=f"forged form {custom_id!r}", source=message
+            )
+        component: Json = {"type": component_type, "custom_id": custom_id}
+        data: Json = {"custom_id": custom_id, "component_type": component_type}
+        if component_type == 2:
+            component |= {"style": 1, "label": "forged"}
+        else:
+            chosen = list(values or [])
+            options = [{"label": value, "value": value} for value in chosen]
+            component |= {"options": options, "min_values": len(chosen), "max_values": len(chosen)}
+            data["values"] = chosen
+        showing = dataclasses.replace(message, components=[{"type": 1, "components": [component]}])
+        return await self._component(showing, data, f"forged component {custom_id!r}", None)
 
     async def _component(self, message: Message, data: Json, label: str, timeout: float | None) -> Interaction:  # noqa: ASYNC109 (the driver's documented API)
         channel = self.emulator.state.channels[message.channel_id]
