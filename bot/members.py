@@ -1,8 +1,12 @@
-"""Members as the bot reaches them: from the cache when there, else asked from Discord (the bot does not cache every
-member at start: a large server would cost memory for nothing)."""
+"""Members as the bot reaches them: from the cache when there, else asked from Discord. The bot caches only members in
+a voice channel (see `bot.client.member_cache_flags`): every other member is read when a feature needs them, and
+dropped after."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 from collections.abc import Container, Sequence
 from typing import TYPE_CHECKING
 
@@ -43,11 +47,24 @@ def held_roles(person: discord.Member | discord.User | None) -> HeldRoles | None
 
 
 async def member_of(
-    bot: Agora, guild_id: int, user_id: int, key: str | None = None
+    bot: Agora,
+    guild_id: int,
+    user_id: int,
+    key: str | None = None,
+    *,
+    person: discord.Member | discord.User | None = None,
 ) -> tuple[discord.Guild, discord.Member]:
     """The guild and member behind an interaction that may come from a DM; refuses people no longer there (`key`:
-    the capability's own words for it)."""
+    the capability's own words for it). `person`: who the interaction came from; in that server's channels Discord
+    sends them as a member, which saves asking for them."""
     guild = bot.get_guild(guild_id)
+    if (
+        guild is not None
+        and isinstance(person, discord.Member)
+        and person.id == user_id
+        and person.guild.id == guild_id
+    ):
+        return guild, person
     member = await find_member(guild, user_id) if guild is not None else None
     if guild is None or member is None:
         raise NotAMemberError(key, server=guild.name if guild else "?")
@@ -55,10 +72,10 @@ async def member_of(
 
 
 async def load_members(guild: discord.Guild) -> list[discord.Member]:
-    """Every human member, loading the full list once (the bot does not chunk guilds at start)."""
-    if not guild.chunked:
-        await guild.chunk(cache=True)
-    return [member for member in guild.members if not member.bot]
+    """Every human member, asked from the gateway and not cached (the list is as fresh as the call, and a large
+    server's members do not stay in memory)."""
+    members = await guild.chunk(cache=False)
+    return [member for member in members if not member.bot]
 
 
 async def display_names(guild: discord.Guild, member_ids: Sequence[int]) -> dict[int, str]:
@@ -72,3 +89,15 @@ async def display_names(guild: discord.Guild, member_ids: Sequence[int]) -> dict
             break
         names.update({member.id: member.display_name for member in found})
     return names
+
+
+def release_memory() -> None:
+    """Give the system back what a whole member list took once it is gone: glibc keeps freed pages for reuse, so
+    after a start-up's catch-ups (which read every member of every server) the process would stay as large as if it
+    cached them. A no-op where the C library has no `malloc_trim`."""
+    gc.collect()
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)

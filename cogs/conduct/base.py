@@ -44,7 +44,7 @@ class ConductBase(Capability):
     async def accept(self, interaction: Interaction, guild_id: int, version: int) -> Accepted:
         """Record the acceptance (where the server's order allows it), then give the member role; a role Agora
         cannot give is told to the hosts, and the acceptance is kept."""
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, person=interaction.user)
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
             questions = await onboarding.questionnaire(session, guild.id, default=self.bot.settings.onboarding)

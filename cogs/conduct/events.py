@@ -34,12 +34,12 @@ class ConductEvents(ConductComponents):
             targets = await conduct.members_to_notify(session, guild.id, number)
         if version is None or not targets:
             return
-        await load_members(guild)
+        present = {member.id: member for member in await load_members(guild)}
         language = context.language
         deadline = i18n.format_when(language, version.grace_until, context.zone) if version.grace_until else "—"
         content = i18n.t(language, "conduct.notice.dm", server=guild.name, version=number, deadline=deadline)
         for member_id in targets:
-            member = guild.get_member(member_id)
+            member = present.get(member_id)
             sent = None
             if member is not None:
                 view = version_view(guild.id, number, language)
@@ -88,10 +88,10 @@ class ConductEvents(ConductComponents):
         self, guild: discord.Guild, role: discord.Role, member_ids: list[int], version: int
     ) -> tuple[int, int]:
         """(removed, failed): one refused removal does not stop the others."""
-        await load_members(guild)
+        present = {member.id: member for member in await load_members(guild)}
         removed = failed = 0
         for member_id in member_ids:
-            member = guild.get_member(member_id)
+            member = present.get(member_id)
             if member is None:
                 continue
             change = await take_roles(

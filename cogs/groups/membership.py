@@ -39,7 +39,7 @@ class GroupMembership(GroupSpaces):
         """`/group join` and an invitation's Join (from a DM too): seated, waitlisted or a request, said privately."""
         async with self.bot.db.transaction() as session:
             guild_id = (await members.group_by_id(session, group_id)).guild_id
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, person=interaction.user)
         async with self.lock(group_id):
             async with self.bot.db.transaction() as session:
                 context = await self.bot.context(session, guild.id, interaction)

@@ -12,6 +12,7 @@ from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import notify_hosts
+from bot.members import display_names
 from bot.replies import send_ephemeral
 from bot.ui import custom_id, form, form_view
 from cogs.mentoring import render
@@ -24,11 +25,6 @@ from models.mentoring.pairs import ProposalExpiredError
 from models.mentoring.tables import CheckIn, Mentorship
 
 CHOICES_MAX = 25  # https://discord.com/developers/docs/interactions/application-commands#autocomplete
-
-
-def name_of(guild: discord.Guild, member_id: int) -> str:
-    member = guild.get_member(member_id)
-    return member.display_name if member else str(member_id)
 
 
 class PairCommands(MentoringBase):
@@ -155,9 +151,13 @@ class PairCommands(MentoringBase):
         host = interaction.permissions.manage_guild
         async with self.bot.db.transaction() as session:
             found = await pairs.active_for(session, guild.id, None if host else interaction.user.id)
+        # Members are not cached: their names are asked from the gateway, one request for the first choices (an
+        # autocomplete answers within Discord's 3 seconds; one that cannot is simply not shown).
+        shown = found[: CHOICES_MAX * 2]
+        names = await display_names(guild, sorted({i for pair in shown for i in (pair.mentor_id, pair.mentee_id)}))
         choices = []
-        for pair in found:  # names from the cache: an autocomplete answers within Discord's 3 seconds
-            label = f"{name_of(guild, pair.mentor_id)} → {name_of(guild, pair.mentee_id)}"
+        for pair in shown:
+            label = f"{names.get(pair.mentor_id, pair.mentor_id)} → {names.get(pair.mentee_id, pair.mentee_id)}"
             if current.casefold() in label.casefold():
                 choices.append(app_commands.Choice(name=label[:100], value=pair.id))
         return choices[:CHOICES_MAX]

@@ -39,7 +39,7 @@ class OnboardingPath(OnboardingBase):
         await self.open_path(interaction, guild_id)
 
     async def open_path(self, interaction: Interaction, guild_id: int) -> None:
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         # After the join handler (which holds this lock while it records and greets a newcomer), never beside it.
         async with self.member_lock(member.id), self.bot.db.transaction() as session:
             await service.start_path(session, guild.id, member.id, now=utcnow())
@@ -52,7 +52,7 @@ class OnboardingPath(OnboardingBase):
     ) -> None:
         """Save what the member gave, finish when nothing is left, and show the next step in place."""
         own(interaction, member_id, STRANGER)
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         now = utcnow()
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
@@ -68,7 +68,7 @@ class OnboardingPath(OnboardingBase):
 
     async def skip(self, interaction: Interaction, guild_id: int, member_id: int, question_id: str) -> None:
         own(interaction, member_id, STRANGER)
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         now = utcnow()
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
@@ -80,7 +80,7 @@ class OnboardingPath(OnboardingBase):
 
     async def accept(self, interaction: Interaction, guild_id: int, member_id: int, version: int) -> None:
         own(interaction, member_id, STRANGER)
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
             questions = await self.questions(session, guild.id)
@@ -101,7 +101,7 @@ class OnboardingPath(OnboardingBase):
     async def open_form(self, interaction: Interaction, guild_id: int, member_id: int, question_id: str) -> None:
         """The form of the current text questions (at most 5), pre-filled with any draft kept."""
         own(interaction, member_id, STRANGER)
-        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER)
+        guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
             questions = await self.questions(session, guild.id)

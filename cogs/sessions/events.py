@@ -45,7 +45,7 @@ class SessionEvents(SessionJobs):
                     await attendance.joined(session, found, member.id, now=now)
 
     @listener()
-    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.abc.Snowflake) -> None:
         """Interested on one of our events counts as a maybe (an answer given with the buttons wins)."""
         try:
             async with self.bot.db.transaction() as session:
@@ -59,7 +59,7 @@ class SessionEvents(SessionJobs):
             self.redraws.touch(found.id)
 
     @listener()
-    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.abc.Snowflake) -> None:
         async with self.bot.db.transaction() as session:
             found = await series_service.by_event(session, event.id)
             changed = found is not None and await rsvp.withdraw_interest(session, found.id, user.id)
