@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,12 +54,22 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(sync(settings))
         if args.command == "export":
             return export(settings, args.guild, args.output or Path(f"agora-{args.guild}.json"))
-        return asyncio.run(run(settings))
+        return run_loop(run(settings))
     except ConfigError as error:
         print(f"agora: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """`asyncio.run`, on uvloop when it is installed (`pip install 'agora[speed]'`): a faster event loop for bursts
+    of gateway events (bench/bench_polls.py, `--loop uvloop`)."""
+    try:
+        uvloop = importlib.import_module("uvloop")
+    except ImportError:
+        return asyncio.run(main)
+    return int(uvloop.run(main))
 
 
 async def run(settings: Settings) -> int:
