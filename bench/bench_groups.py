@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
+from bench.table import Row, scaled
 from bot.database import Database
 from models.groups import rhythm, service
 from models.groups.rules import Seat
@@ -153,7 +154,7 @@ async def median_ms(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-async def bench_queries(runs: int) -> None:
+async def bench_queries(runs: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite+aiosqlite:///{folder}/agora.db")
         await db.migrate()
@@ -179,12 +180,30 @@ async def bench_queries(runs: int) -> None:
     print(f"  SELECT count(*) of the groups (anchor)    {anchor:8.2f} ms")
     print(f"  /group list, one page with seat counts    {listed:8.2f} ms ({listed / anchor:5.1f}× the anchor)")
     print(f"  health report of every group              {report:8.2f} ms ({report / anchor:5.1f}× the anchor)")
+    return anchor, listed, report
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     bench_teams(runs)
     asyncio.run(bench_queries(runs))
+
+
+def rows(full: bool = False) -> list[Row]:
+    """Team forming against teams cut by time zone, and the list and health report against a count (small: fewer)."""
+    runs = 3 if full else 1
+    size = 3_000 if full else 300
+    people = cohort(size)
+    anchor, _ = timed(lambda: by_zone(people, TEAM_SIZE), runs)
+    took, _ = timed(lambda: form_teams(people, TEAM_SIZE), runs)
+    groups = GROUPS if full else 1_000
+    with scaled(globals(), GROUPS=groups):
+        count, listed, report = asyncio.run(bench_queries(runs))
+    return [
+        Row(f"team forming, {size:,} members (ms)", took * 1000, anchor * 1000, "sorted by zone and cut"),
+        Row(f"/group list page, {groups:,} groups (ms)", listed, count, "SELECT count(*) of the groups"),
+        Row(f"health report, {groups:,} groups (ms)", report, count, "SELECT count(*) of the groups"),
+    ]
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from bench.table import Row, scaled
 from bot.client import Agora
 from bot.config import DatabaseSettings, DiscordSettings, LocaleSettings, Settings
 from bot.database import Database
@@ -407,6 +408,41 @@ async def main(runs: int) -> None:
             f"(target < {TARGET_BOARD_MS:.0f} ms; both sides, top 10)"
         )
     print(f"the same week's top 10 by GROUP BY over the kudos (no counters): {median['group_by_week']:8.2f} ms")
+
+
+async def rows(full: bool = False) -> list[Row]:
+    """Kudos reactions against raw sqlite3, and the board against its GROUP BY (small: 2,000 and 50,000 kudos)."""
+    sizes = {} if full else {"BURST": 2_000, "BOARD_KUDOS": 50_000, "BOARD_MEMBERS": 2_000}
+    with scaled(globals(), **sizes), tempfile.TemporaryDirectory() as folder:
+        figures = await one_run(Path(folder))
+        burst_size, kudos = BURST, BOARD_KUDOS
+    rate, p99 = figures["fast_rate"], figures["paced_p99"]
+    return [
+        Row(
+            f"kudos/s, burst of {burst_size:,} end to end",
+            rate,
+            figures["raw_rate"],
+            "raw sqlite3 batched inserts",
+            f"≥ {TARGET_RATE:,}/s",
+            rate >= TARGET_RATE,
+        ),
+        Row(
+            f"kudos p99 ms at {TARGET_RATE:,}/s",
+            p99,
+            TARGET_P99_MS,
+            "the target",
+            f"< {TARGET_P99_MS:.0f} ms",
+            p99 < TARGET_P99_MS,
+        ),
+        Row(
+            f"kudos board, week, {kudos:,} kudos (ms)",
+            figures["board_week"],
+            figures["group_by_week"],
+            "GROUP BY over the kudos",
+            f"< {TARGET_BOARD_MS:.0f} ms",
+            figures["board_week"] < TARGET_BOARD_MS,
+        ),
+    ]
 
 
 if __name__ == "__main__":

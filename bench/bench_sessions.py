@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 from sqlalchemy import insert, select
 
+from bench.table import Row, scaled
 from bot.client import Agora
 from bot.config import DatabaseSettings, DiscordSettings, LocaleSettings, Settings
 from bot.database import Database
@@ -244,6 +245,36 @@ async def main(members: int, with_fanout: bool) -> None:
         f"within 10 %); {figures['requests']:,.0f} requests, {figures['limited']:.0f} answered 429, "
         f"{figures['delivered']:,.0f} DMs delivered; load after: {os.getloadavg()[0]:.2f}"
     )
+
+
+async def rows(full: bool = False) -> list[Row]:
+    """Expansion against dateutil alone, the schedule's reload against reading it; full: the fan-out too."""
+    sizes = {} if full else {"SERIES": 100, "JOBS": 1_000}
+    with scaled(globals(), **sizes), tempfile.TemporaryDirectory() as folder:
+        ours, alone, _ = expansion()
+        started, read = await reload(Path(folder))
+        series, jobs = SERIES, JOBS
+    found = [
+        Row(f"sessions: occurrences/s, {series:,} series over a year", ours, alone, "dateutil alone"),
+        Row(
+            f"sessions: start with {jobs:,} pending jobs (s)", started, read, "reading them alone", "< 2 s", started < 2
+        ),
+    ]
+    if full:
+        with tempfile.TemporaryDirectory() as folder:
+            figures = await fan_out(Path(folder), MEMBERS)
+        allowed = MEMBERS / GLOBAL_LIMIT
+        found.append(
+            Row(
+                f"reminder to {MEMBERS:,} members under 50 requests/s (s)",
+                figures["elapsed"],
+                allowed,
+                "what 50 requests/s allow",
+                "within 10 %",
+                figures["elapsed"] <= allowed * 1.1,
+            )
+        )
+    return found
 
 
 if __name__ == "__main__":

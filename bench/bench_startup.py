@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from bench.table import Row
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60.0
 # Log lines that mark a step of the start, in order: (what the step did, text of the line that ends it).
@@ -146,6 +148,28 @@ def main() -> None:
     report("first start, fresh database (migrations, command sync)", first)
     report("restart, existing database (commands unchanged)     ", again)
     print(f"SIGTERM → exit:{spread([start.stop for start in first + again])}")
+
+
+def rows(full: bool = False) -> list[Row]:
+    """Start → ready of `python -m bot run` (restart, existing database) with the default ready timeout."""
+    runs = 5 if full else 1
+    first: list[Start] = []
+    again: list[Start] = []
+    with emulator() as target:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as folder:
+                first.append(start_once(target, Path(folder), None))
+                again.append(start_once(target, Path(folder), None))
+    waiting = statistics.median(start.steps[-1] for start in again)
+    return [
+        Row("start → ready, first start (s)", statistics.median(start.ready for start in first)),
+        Row(
+            "start → ready, restart (s)",
+            statistics.median(start.ready for start in again),
+            waiting,
+            "of which waiting for servers and catch-up",
+        ),
+    ]
 
 
 if __name__ == "__main__":
