@@ -98,6 +98,18 @@ async def test_select_defers_then_edits_original(discord: Emulator, bot: SampleB
     await discord.wait_for(lambda: inter.message is not None and inter.message.content == "picked banana")
 
 
+async def test_forged_components_reach_the_bot_as_if_the_message_showed_them(discord: Emulator, bot: SampleBot) -> None:
+    alice = await discord.member("alice")
+    inter = await alice.slash("vote")
+    assert inter.message is not None
+    picked = await alice.forge(inter.message, "vote:pick", component_type=3, values=["kiwi-from-elsewhere"])
+    assert picked.data["values"] == ["kiwi-from-elsewhere"]  # not among the menu's options: the bot gets it anyway
+    await discord.wait_for(lambda: inter.message is not None and inter.message.content == "picked kiwi-from-elsewhere")
+    clicked = await alice.forge(inter.message, "vote:accept")
+    assert clicked.response is not None and clicked.response.type == 7
+    assert inter.message.content == "accepted by alice"
+
+
 async def test_modal_from_button_is_submitted_by_label_and_custom_id(discord: Emulator, bot: SampleBot) -> None:
     alice = await discord.member("alice")
     inter = await alice.slash("vote")
