@@ -100,8 +100,8 @@ def _set_on_ready(ready: asyncio.Event) -> Any:
 
 async def measure(mode: str, size: int, template: Path, folder: Path) -> dict[str, int]:
     """Start an emulator holding `size` members, run one child process against it, return what it printed."""
-    from tests.emulator import Emulator
-    from tests.emulator.state import Member
+    from playground.emulator import Emulator
+    from playground.emulator.state import Member
 
     database = folder / f"{mode}-{size}.db"
     shutil.copy(template, database)

@@ -26,11 +26,11 @@ import models.registry  # noqa: F401 (every table in the metadata)
 from bot.config import Settings
 from bot.ui import PersistentSelect
 from models.base import Base
+from playground.emulator import Emulator, MemberDriver
+from playground.emulator.interactions import INTEGER, STRING
+from playground.emulator.seed import BOT_PERMISSIONS
+from playground.emulator.state import Guild, Interaction, Json, Message
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator.interactions import INTEGER, STRING
-from tests.emulator.seed import BOT_PERMISSIONS
-from tests.emulator.state import Guild, Interaction, Json, Message
 from tests.support import fuzz
 from tests.support.welcome import greeting_of, with_welcome
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.members import load_members
+from playground.emulator import Emulator
 from tests.conftest import AgoraHarness
-from tests.emulator import Emulator
 
 
 async def test_members_are_read_when_needed_and_not_kept(discord: Emulator, agora: AgoraHarness) -> None:
