@@ -73,11 +73,11 @@ def run_loop(main: Coroutine[Any, Any, int]) -> int:
 
 
 async def run(settings: Settings) -> int:
-    from bot.client import Agora
+    from bot.client import new_bot
 
     token = load_token()
     setup_logging(settings.logging.level, token.get_secret_value())
-    async with Agora(settings) as bot:
+    async with new_bot(settings) as bot:
         stop_on_signals(bot)
         with refusals_explained(settings):
             await bot.start(token.get_secret_value())
@@ -86,11 +86,11 @@ async def run(settings: Settings) -> int:
 
 async def sync(settings: Settings) -> int:
     """Log in (no gateway), sync every scope's commands whether or not they changed, and record what was sent."""
-    from bot.client import Agora
+    from bot.client import new_bot
 
     token = load_token()
     setup_logging(settings.logging.level, token.get_secret_value())
-    async with Agora(settings, force_sync=True) as bot:
+    async with new_bot(settings, force_sync=True) as bot:
         with refusals_explained(settings):
             await bot.login(token.get_secret_value())  # its setup hook opens the database and syncs
         for scope, count in bot.synced.items():
@@ -170,9 +170,9 @@ async def export_guild(settings: Settings, guild_id: int) -> dict[str, Any]:
 
 async def check(settings: Settings) -> int:
     """Validate everything that can be validated without Discord, and say what would be registered."""
-    from bot.client import Agora
+    from bot.client import new_bot
 
-    bot = Agora(settings)
+    bot = new_bot(settings)
     try:
         await bot.prepare(migrate=False)
         pending = await bot.db.pending_migrations()

@@ -27,6 +27,7 @@ from cogs import COGS
 from models import command_sync, guild_settings
 from models.base import utcnow
 from models.guild_settings import Defaults, GuildContext
+from models.sharding import Shards
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Agora(commands.Bot):
         commands at login even when they did not change."""
         chosen = intents()
         super().__init__(
+            **self.shard_options(settings),
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=chosen,
@@ -103,6 +105,20 @@ class Agora(commands.Bot):
             return
         parse(data)
 
+    @staticmethod
+    def shard_options(settings: Settings) -> dict[str, Any]:
+        """What discord.py's client needs to know about shards (nothing: one connection, Discord's shard 0 of 1)."""
+        return {}
+
+    @property
+    def shards_here(self) -> Shards:
+        """The shards this process runs: it handles their servers' events, jobs and catch-up, and no other's."""
+        return self.settings.discord.shards
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        """Whether this process handles `guild_id` (None: work without a server, done by shard 0's process)."""
+        return self.shards_here.owns(guild_id)
+
     async def login(self, token: str) -> None:
         # Where Discord is (a REST proxy, or the local emulator in tests); the other change to discord.py's own
         # behaviour is `_event_user`.
@@ -117,7 +133,7 @@ class Agora(commands.Bot):
         if migrate:
             await self.db.migrate()
         await self.db.erase_deleted()  # a crash after a commit may have left destroyed rows in the log
-        self.scheduler = Scheduler(self.db)
+        self.scheduler = Scheduler(self.db, shards=self.shards_here)
         await self.tree.set_translator(CommandTranslator())
         for module in self.cog_modules:
             await self.load_extension(module)
@@ -132,7 +148,10 @@ class Agora(commands.Bot):
                 f"database.url: {len(pending)} migration(s) pending; run `python -m bot migrate` "
                 "or set database.migrate_on_start = true"
             )
-        self.synced = await self.sync_commands(force=self.force_sync)
+        if self.force_sync or self.shards_here.first:
+            self.synced = await self.sync_commands(force=self.force_sync)
+        else:  # several processes start together: only one may spend Discord's daily quota of command updates
+            log.info("commands are synced by the process that runs shard 0")
 
     def sync_scopes(self) -> dict[str, discord.Object | None]:
         """Where commands are registered: each of `discord.sync_guilds`, or globally when there is none."""
@@ -270,6 +289,24 @@ class Agora(commands.Bot):
             await self.db.dispose()
         if self.user is not None:
             log.info("stopped as %s: disconnected, scheduled jobs stopped, database closed", self.identity)
+
+
+class ShardedAgora(Agora, commands.AutoShardedBot):
+    """Agora on discord.py's sharded client: one gateway connection per shard of `discord.shard_ids`."""
+
+    @staticmethod
+    def shard_options(settings: Settings) -> dict[str, Any]:
+        count = settings.discord.shard_count
+        return {
+            "shard_count": count if isinstance(count, int) else None,  # None: ask Discord (GET /gateway/bot)
+            "shard_ids": settings.discord.shard_ids,
+        }
+
+
+def new_bot(settings: Settings, **options: Any) -> Agora:
+    """Agora for these settings: the sharded client when `discord.shard_count` is set, else the plain one."""
+    kind = ShardedAgora if settings.discord.sharded else Agora
+    return kind(settings, **options)
 
 
 Interaction = discord.Interaction[Agora]

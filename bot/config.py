@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -23,6 +23,7 @@ from bot.errors import ConfigError
 from models.conduct.rules import TEXT_MAX
 from models.onboarding.questionnaire import Questionnaire, describe_problem
 from models.privacy.policy import PrivacyPolicy
+from models.sharding import Shards
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 ENV_PREFIX, ENV_DELIMITER = "AGORA_", "__"
@@ -84,6 +85,50 @@ class DiscordSettings(Section):
     gateway_url: str = "wss://gateway.discord.gg"
     # Seconds discord.py waits after the last server arrives before it calls the bot ready (its own default: 2).
     ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    # Discord's sharding: absent for one process with one connection; "auto" for as many shards as Discord
+    # recommends, all in this process; a number N for N shards over every process (`shard_ids` says which are here).
+    shard_count: int | Literal["auto"] | None = None
+    shard_ids: list[int] | None = None
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _count(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isdigit():
+            if value.strip().lower() != "auto":
+                raise ValueError('use a number of shards (1 or more) or "auto" (as many as Discord recommends)')
+            return "auto"
+        if isinstance(value, bool) or (value is not None and int(value) < 1):
+            raise ValueError('use a number of shards (1 or more) or "auto" (as many as Discord recommends)')
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _ids(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if not isinstance(count, int):
+            raise ValueError(
+                'needs discord.shard_count, the number of shards over every process (not "auto"); '
+                "set shard_count = N, or remove shard_ids to run every shard here"
+            )
+        wrong = [shard for shard in value if not 0 <= shard < count]
+        if wrong or not value:
+            raise ValueError(f"each id must be between 0 and shard_count - 1 = {count - 1}; e.g. [0] in one process")
+        if len(set(value)) != len(value):
+            raise ValueError("an id is listed twice; list each shard once")
+        return sorted(value)
+
+    @property
+    def shards(self) -> Shards:
+        """The shards this process runs (all of them when `shard_ids` is not set)."""
+        if not isinstance(self.shard_count, int):
+            return Shards()
+        return Shards(self.shard_count, None if self.shard_ids is None else frozenset(self.shard_ids))
+
+    @property
+    def sharded(self) -> bool:
+        return self.shard_count is not None
 
     @field_validator("api_base")
     @classmethod

@@ -24,6 +24,7 @@ from bot.database import Database
 from models import scheduling
 from models.base import utcnow
 from models.scheduling import DueJob
+from models.sharding import Shards
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,16 @@ SWEEP_SECONDS = 30.0
 
 class Scheduler:
     def __init__(
-        self, db: Database, *, clock: Callable[[], datetime] = utcnow, sweep_seconds: float = SWEEP_SECONDS
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sweep_seconds: float = SWEEP_SECONDS,
+        shards: Shards = scheduling.EVERY_SHARD,
     ) -> None:
+        """`shards`: this process runs only the jobs of servers on its shards (the others' processes run theirs)."""
         self.db = db
+        self.shards = shards
         self.clock = clock
         self.sweep_seconds = sweep_seconds
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -54,7 +62,7 @@ class Scheduler:
         async with self.db.transaction() as session:
             released = await scheduling.release_expired_claims(session, self.clock())
             released += await scheduling.release_claims_of_dead_siblings(session, me=self.worker, pid_alive=pid_alive)
-            pending = await scheduling.pending_jobs(session)
+            pending = await scheduling.pending_jobs(session, self.shards)
         if released:
             log.warning("released %d job(s) claimed by a process that stopped mid-run", released)
         for job_id, due_at in pending:
@@ -85,14 +93,14 @@ class Scheduler:
         now = self.clock()
         async with self.db.transaction() as session:
             await scheduling.release_expired_claims(session, now)
-            job_ids = await scheduling.due_job_ids(session, now)
+            job_ids = await scheduling.due_job_ids(session, now, self.shards)
         results = await asyncio.gather(*(self.run_job(job_id) for job_id in job_ids))
         return sum(results)
 
     async def run_job(self, job_id: int) -> bool:
         """Run one job if this worker wins the claim; True when it ran."""
         async with self.db.transaction() as session:
-            job = await scheduling.claim(session, job_id, worker=self.worker, now=self.clock())
+            job = await scheduling.claim(session, job_id, worker=self.worker, now=self.clock(), shards=self.shards)
         if job is None:
             return False
         error = await self._call_handler(job)

@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, CleanJSON, CleanString, CleanText, Snowflake, UTCDateTime
+from models.sharding import Shards
+
+EVERY_SHARD = Shards()
 
 ARMED = "agora_jobs_armed"
 MAX_ATTEMPTS = 3
@@ -157,27 +160,37 @@ async def cancel_job(session: AsyncSession, *, kind: str, key: str) -> bool:
     return result.first() is not None
 
 
-async def pending_jobs(session: AsyncSession) -> list[tuple[int, datetime]]:
+async def pending_jobs(session: AsyncSession, shards: Shards = EVERY_SHARD) -> list[tuple[int, datetime]]:
     rows = await session.execute(
-        select(ScheduledJob.id, ScheduledJob.due_at).where(ScheduledJob.state == JobState.PENDING)
+        select(ScheduledJob.id, ScheduledJob.due_at).where(
+            ScheduledJob.state == JobState.PENDING, shards.clause(ScheduledJob.guild_id)
+        )
     )
     return [(job_id, due_at) for job_id, due_at in rows]
 
 
-async def due_job_ids(session: AsyncSession, now: datetime) -> list[int]:
+async def due_job_ids(session: AsyncSession, now: datetime, shards: Shards = EVERY_SHARD) -> list[int]:
     rows = await session.scalars(
         select(ScheduledJob.id)
-        .where(ScheduledJob.state == JobState.PENDING, ScheduledJob.due_at <= now)
+        .where(ScheduledJob.state == JobState.PENDING, ScheduledJob.due_at <= now, shards.clause(ScheduledJob.guild_id))
         .order_by(ScheduledJob.due_at)
     )
     return list(rows)
 
 
-async def claim(session: AsyncSession, job_id: int, *, worker: str, now: datetime) -> DueJob | None:
-    """Take the job for this worker, or None if it is not due or another worker took it first."""
+async def claim(
+    session: AsyncSession, job_id: int, *, worker: str, now: datetime, shards: Shards = EVERY_SHARD
+) -> DueJob | None:
+    """Take the job for this worker, or None if it is not due, another worker took it first, or its server is on
+    another process's shards."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.id == job_id, ScheduledJob.state == JobState.PENDING, ScheduledJob.due_at <= now)
+        .where(
+            ScheduledJob.id == job_id,
+            ScheduledJob.state == JobState.PENDING,
+            ScheduledJob.due_at <= now,
+            shards.clause(ScheduledJob.guild_id),
+        )
         .values(state=JobState.RUNNING, claimed_by=worker, claimed_at=now, attempts=ScheduledJob.attempts + 1)
         .returning(
             ScheduledJob.id,

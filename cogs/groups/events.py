@@ -120,7 +120,8 @@ class GroupEvents(GroupHosting):
         async with self.bot.db.transaction() as session:
             stale = await service.stale_creations(session, now - STALE_CREATION)
         for group in stale:
-            await self.undo_creation(group)
+            if self.bot.owns_guild(group.guild_id):  # another process undoes those of its own shards
+                await self.undo_creation(group)
         async with self.bot.db.transaction() as session:
             self.spaces.update(await service.active_spaces(session))
         for guild in self.bot.guilds:

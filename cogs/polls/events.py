@@ -100,8 +100,8 @@ class PollEvents(Voting, Posting):
         """Count reactions added while offline, un-count removed ones, close polls whose message is gone, and finish
         closes a stop cut short. Deadline jobs and `/poll close` wait for it (`caught_up`)."""
         async with self.bot.db.transaction() as session:
-            refs = await service.load_open_refs(session)
-            unfinished = await service.find_unfinished_polls(session)
+            refs = await service.load_open_refs(session, self.bot.shards_here)
+            unfinished = await service.find_unfinished_polls(session, self.bot.shards_here)
         for ref in refs:
             self.index.add(ref)
         for ref in refs:

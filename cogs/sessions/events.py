@@ -71,8 +71,9 @@ class SessionEvents(SessionJobs):
         now = self.now()
         async with self.bot.db.transaction() as session:
             await series_service.schedule_materialize(session, now=now)
-            series_ids = [found.id for found in await series_service.active_series(session)]
-            live = await series_service.live(session, now)
+            owns = self.bot.owns_guild  # other processes catch up the servers on their shards
+            series_ids = [found.id for found in await series_service.active_series(session) if owns(found.guild_id)]
+            live = [found for found in await series_service.live(session, now) if owns(found.guild_id)]
         for series_id in series_ids:
             await self.top_up(series_id)
         for found in live:
@@ -85,7 +86,9 @@ class SessionEvents(SessionJobs):
         async with self.bot.db.transaction() as session:
             rows = await session.scalars(
                 select(SessionOccurrence.id).where(
-                    SessionOccurrence.event_id.is_not(None), SessionOccurrence.event_state == "scheduled"
+                    SessionOccurrence.event_id.is_not(None),
+                    SessionOccurrence.event_state == "scheduled",
+                    self.bot.shards_here.clause(SessionOccurrence.guild_id),
                 )
             )
             ids = list(rows)

@@ -37,6 +37,8 @@ from models.polls.rules import (
     may_vote,
 )
 from models.polls.tables import Poll, PollBallot, PollKey, PollOption, PollVote
+from models.scheduling import EVERY_SHARD
+from models.sharding import Shards
 
 CLOSE_JOB = "polls.close"
 # Bound parameters per IN (...) list: below SQLite's (32,766 since 3.32) and asyncpg's (32,767) limits. Large
@@ -287,9 +289,14 @@ async def suggest_polls(
     return [(poll_id, question, closed_at is None) for poll_id, question, closed_at in rows]
 
 
-async def load_open_refs(session: AsyncSession) -> list[PollRef]:
-    """Every open poll, oldest first, for the reaction handler's in-memory index (loaded at start)."""
-    polls = list(await session.scalars(select(Poll).where(Poll.closed_at.is_(None)).order_by(Poll.id)))
+async def load_open_refs(session: AsyncSession, shards: Shards = EVERY_SHARD) -> list[PollRef]:
+    """Every open poll of the servers on `shards`, oldest first, for the reaction handler's in-memory index (loaded
+    at start)."""
+    polls = list(
+        await session.scalars(
+            select(Poll).where(Poll.closed_at.is_(None), shards.clause(Poll.guild_id)).order_by(Poll.id)
+        )
+    )
     return await _refs(session, polls)
 
 
@@ -305,10 +312,11 @@ async def find_ref(session: AsyncSession, poll_id: int) -> PollRef | None:
     return refs[0] if refs else None
 
 
-async def find_unfinished_polls(session: AsyncSession) -> list[int]:
+async def find_unfinished_polls(session: AsyncSession, shards: Shards = EVERY_SHARD) -> list[int]:
     """Closed polls whose results were not posted yet (the bot stopped mid-close): finished on start."""
     rows = await session.scalars(
         select(Poll.id).where(
+            shards.clause(Poll.guild_id),
             Poll.closed_at.is_not(None),
             Poll.results_message_id.is_(None),
             Poll.message_id.is_not(None),
