@@ -29,7 +29,7 @@ from . import (
 )
 from .core import Core
 from .faults import Faults
-from .gateway import HEARTBEAT_INTERVAL, Gateway
+from .gateway import HEARTBEAT_INTERVAL, Gateway, Session
 from .interactions import DriverError
 from .journal import Journal, Rejection, RestRequest, Violation
 from .limits import Limits
@@ -231,9 +231,10 @@ class Emulator:
             return []
         return [r for r in self.rejections if r.code not in self._expected_codes]
 
-    async def drop_gateway(self, code: int | None = 4000) -> None:
-        """Close the bot's websocket (None: cut the TCP connection); the session stays resumable."""
-        await self.core.gateway.drop(code)
+    async def drop_gateway(self, code: int | None = 4000, *, shard: int | None = None) -> None:
+        """Close the bot's websocket (None: cut the TCP connection), or only the one of `shard`; the session stays
+        resumable."""
+        await self.core.gateway.drop(code, shard=shard)
 
     # ---- waiting ------------------------------------------------------------------------------------
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:  # noqa: ASYNC109 (the driver's documented API)
@@ -293,11 +294,32 @@ class Emulator:
         found = (guild or self.guild).member(member) if isinstance(member, str) else member
         return MemberDriver(self, found)
 
-    async def create_guild(self, name: str, *, locale: str = "en-US") -> Guild:
-        """Another guild with the bot in it; dispatches GUILD_CREATE."""
-        guild = seed.add_guild(self.state, name, locale=locale)
+    async def create_guild(self, name: str, *, locale: str = "en-US", shard: tuple[int, int] | None = None) -> Guild:
+        """Another guild with the bot in it; dispatches GUILD_CREATE (to the shard that has it).
+
+        `shard=(id, count)` picks its id so that Discord routes it to that shard: `(guild_id >> 22) % count == id`.
+        """
+        guild = seed.add_guild(self.state, name, locale=locale, shard=shard)
         await self._announce("GUILD_CREATE", payloads.guild(self.state, guild, members_included=True))
         return guild
+
+    def add_members(self, guild: Guild, count: int, *, prefix: str = "member") -> list[Member]:
+        """`count` members who were already in `guild` (no GUILD_MEMBER_ADD): a large server for sharding tests."""
+        added = []
+        for index in range(count):
+            user = self.state.add_user(f"{prefix}{index}")
+            member = Member(user=user, guild_id=guild.id)
+            guild.members[user.id] = member
+            added.append(member)
+        return added
+
+    def session(self, shard: int | None = None) -> Session | None:
+        """The gateway session of `shard` (None: the unsharded one), or None when it has none."""
+        return self.core.gateway.session_of(shard)
+
+    def shard_connected(self, shard: int) -> bool:
+        session = self.core.gateway.session_of(shard)
+        return session is not None and session.connection is not None
 
     async def create_channel(
         self,

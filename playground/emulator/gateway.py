@@ -1,6 +1,10 @@
-"""The websocket gateway: HELLO, IDENTIFY/READY, heartbeats, RESUME with replay, compressed frames.
+"""The websocket gateway: HELLO, IDENTIFY/READY, heartbeats, RESUME with replay, compressed frames, shards.
 
 Opcodes and close codes: https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway
+Sharding (https://discord.com/developers/docs/events/gateway#sharding): an IDENTIFY with `shard: [id, count]` opens
+one session per shard; a server's events go to shard `(guild_id >> 22) % count` only, DMs to shard 0. A server with
+more members than the IDENTIFY's `large_threshold` is `large`: its GUILD_CREATE lists only the bot (and members in
+voice), the rest come on request (op 8) as GUILD_MEMBERS_CHUNKs of up to 1,000 members.
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ import aiohttp
 from aiohttp import web
 
 from . import payloads
-from .state import Json, State
+from .state import Guild, Json, State
 
 log = logging.getLogger(__name__)
 
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, REQUEST_MEMBERS = 0, 1, 2, 6, 8
 INVALID_SESSION, HELLO, HEARTBEAT_ACK = 9, 10, 11
+INVALID_SHARD = 4010
+LARGE_THRESHOLD_DEFAULT, LARGE_THRESHOLD_RANGE = 50, (50, 250)
+CHUNK_SIZE = 1000  # members per GUILD_MEMBERS_CHUNK
+SESSION_START_LIMIT = 1000  # IDENTIFYs a bot may send per day
+GUILDS_PER_SHARD = 1000  # Discord recommends a shard per 1,000 servers (2,500 at most)
 HEARTBEAT_INTERVAL = 41.25  # seconds, as Discord's HELLO announces it today
 HEARTBEAT_ACK_DELAY = 0.05  # seconds: an ordinary round trip to Discord (see Gateway._acknowledge)
 REPLAY_BUFFER = 2000
@@ -121,6 +130,18 @@ class Connection:
                 return
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    return (guild_id >> 22) % shard_count
+
+
+def event_guild(event: str, data: Json) -> int | None:
+    """The server an event is about (None: a DM or an event without a server, which goes to shard 0)."""
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    guild_id = data.get("guild_id")
+    return int(guild_id) if guild_id else None
+
+
 @dataclass(eq=False)
 class Session:
     id: str
@@ -128,6 +149,15 @@ class Session:
     seq: int = 0
     buffer: deque[Json] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER))
     connection: Connection | None = None
+    shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY; None: the only session, sees everything
+    large_threshold: int = LARGE_THRESHOLD_DEFAULT
+
+    def receives(self, guild_id: int | None) -> bool:
+        """Whether Discord routes a server's events (None: DMs) to this session."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return shard_id == 0 if guild_id is None else shard_of(guild_id, count) == shard_id
 
     def push(self, event: str, data: Json) -> None:
         """Number the event, keep it for a RESUME, and send it if connected."""
@@ -153,17 +183,28 @@ class Gateway:
         self.connections: set[Connection] = set()
         self.events: list[tuple[str, Json]] = []
         self.identifies = 0
+        self.identified_shards: list[tuple[int, int] | None] = []  # each IDENTIFY's shard, in order
         self.resumes = 0
+        self.recommended_shards: int | None = None  # GET /gateway/bot's `shards` (None: one per 1,000 servers)
+        self.session_starts_left = SESSION_START_LIMIT
         self.compressions: list[str | None] = []
 
     def dispatch(self, event: str, data: Json) -> None:
         """Send `event` to sessions whose intents cover it; recorded in `events` either way."""
         self.events.append((event, data))
         needed = required_intent(event, data)
+        guild_id = event_guild(event, data)
         for session in self.sessions.values():
-            if needed and not session.intents & needed:
+            if (needed and not session.intents & needed) or not session.receives(guild_id):
                 continue
             session.push(event, self._visible(session, event, data))
+
+    def session_of(self, shard_id: int | None) -> Session | None:
+        """The live session of a shard (None: the unsharded session)."""
+        for session in self.sessions.values():
+            if (session.shard[0] if session.shard else None) == shard_id:
+                return session
+        return None
 
     def _visible(self, session: Session, event: str, data: Json) -> Json:
         """Blank message content for sessions without MESSAGE_CONTENT, as Discord does."""
@@ -200,12 +241,15 @@ class Gateway:
         except TimeoutError:
             raise AssertionError(f"the bot did not process gateway events within {timeout:g} s") from None
 
-    async def drop(self, code: int | None = 4000) -> None:
-        """Close every connection as a fault would, keeping sessions resumable.
+    async def drop(self, code: int | None = 4000, *, shard: int | None = None) -> None:
+        """Close every connection (or the one of `shard`) as a fault would, keeping sessions resumable.
 
         With a close `code` the client gets a close frame; with None the TCP connection is cut (abnormal 1006).
         """
         for connection in list(self.connections):
+            held = connection.session.shard if connection.session is not None else None
+            if shard is not None and (held is None or held[0] != shard):
+                continue
             connection.dropped = True
             connection.release_all()
             if connection.session is not None:
@@ -277,25 +321,42 @@ class Gateway:
         if data.get("token") != self.token:
             await connection.ws.close(code=4004, message=b"Authentication failed.")
             return
+        try:
+            shard = _shard(data.get("shard"))
+        except ValueError:
+            await connection.ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+            return
         self.identifies += 1
-        # One bot, one session: a fresh IDENTIFY supersedes older sessions (nothing is replayed).
-        self.sessions.clear()
-        session = Session(id=secrets.token_hex(16), intents=int(data.get("intents") or 0))
+        self.identified_shards.append(shard)
+        self.session_starts_left = max(0, self.session_starts_left - 1)
+        # A fresh IDENTIFY supersedes the older session of its shard (or every session, unsharded or resharded):
+        # nothing is replayed to it.
+        for old in list(self.sessions.values()):
+            if shard is None or old.shard is None or old.shard == shard or old.shard[1] != shard[1]:
+                del self.sessions[old.id]
+        session = Session(
+            id=secrets.token_hex(16),
+            intents=int(data.get("intents") or 0),
+            shard=shard,
+            large_threshold=_large_threshold(data.get("large_threshold")),
+        )
         self.sessions[session.id] = session
         session.connection = connection
         connection.session = session
         session.push("READY", self._ready(session))
         for guild in self.state.guilds.values():
-            session.push(
-                "GUILD_CREATE",
-                payloads.guild(self.state, guild, members_included=bool(session.intents & GUILD_MEMBERS)),
-            )
+            if not session.receives(guild.id):
+                continue
+            payload = payloads.guild(self.state, guild, members_included=bool(session.intents & GUILD_MEMBERS))
+            if len(guild.members) > session.large_threshold:
+                payload = _large(self.state, guild, payload)
+            session.push("GUILD_CREATE", payload)
 
     def _ready(self, session: Session) -> Json:
         return {
             "v": 10,
             "user": payloads.me(self.state.bot_user),
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.state.guilds],
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.state.guilds if session.receives(g)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.url(),
@@ -306,7 +367,7 @@ class Gateway:
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": [],
             "user_settings": {},
-        }
+        } | ({"shard": list(session.shard)} if session.shard else {})
 
     async def _resume(self, connection: Connection, data: Json) -> None:
         session = self.sessions.get(str(data.get("session_id")))
@@ -323,10 +384,11 @@ class Gateway:
         session.push("RESUMED", {})
 
     def _request_members(self, connection: Connection, data: Json) -> None:
-        """Answer op 8 with one GUILD_MEMBERS_CHUNK."""
+        """Answer op 8 with GUILD_MEMBERS_CHUNKs of up to 1,000 members (one, empty, when none match); only on the
+        shard that has the server."""
         session = connection.session
         guild = self.state.guilds.get(int(data.get("guild_id") or 0))
-        if session is None or guild is None:
+        if session is None or guild is None or not session.receives(guild.id):
             return
         members = list(guild.members.values())
         if data.get("user_ids"):
@@ -337,13 +399,39 @@ class Gateway:
         limit = int(data.get("limit") or 0)
         if limit:
             members = members[:limit]
-        chunk: Json = {
-            "guild_id": str(guild.id),
-            "members": [payloads.member(m) for m in members],
-            "chunk_index": 0,
-            "chunk_count": 1,
-            "not_found": [],
-        }
-        if data.get("nonce") is not None:
-            chunk["nonce"] = data["nonce"]
-        session.push("GUILD_MEMBERS_CHUNK", chunk)
+        parts = [members[start : start + CHUNK_SIZE] for start in range(0, len(members), CHUNK_SIZE)] or [[]]
+        for index, part in enumerate(parts):
+            chunk: Json = {
+                "guild_id": str(guild.id),
+                "members": [payloads.member(m) for m in part],
+                "chunk_index": index,
+                "chunk_count": len(parts),
+                "not_found": [],
+            }
+            if data.get("nonce") is not None:
+                chunk["nonce"] = data["nonce"]
+            session.push("GUILD_MEMBERS_CHUNK", chunk)
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard` as (id, count), None when absent; ValueError when Discord would refuse it (close 4010)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(part, int) for part in value):
+        raise ValueError(value)
+    shard_id, count = value
+    if not 0 <= shard_id < count:
+        raise ValueError(value)
+    return shard_id, count
+
+
+def _large_threshold(value: Any) -> int:
+    low, high = LARGE_THRESHOLD_RANGE
+    return min(max(int(value), low), high) if isinstance(value, int) else LARGE_THRESHOLD_DEFAULT
+
+
+def _large(state: State, guild: Guild, payload: Json) -> Json:
+    """A large server's GUILD_CREATE: the bot and members in voice only (no presences: nobody is online)."""
+    listed = {state.bot_user.id, *guild.voice_states}
+    members = [payloads.member(member) for member in guild.members.values() if member.id in listed]
+    return {**payload, "large": True, "members": members}

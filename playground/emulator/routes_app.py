@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import fidelity, payloads
 from .errors import ApiError, raise_for, unknown
+from .gateway import GUILDS_PER_SHARD, SESSION_START_LIMIT
 from .rest import Call, Reply, RouteTable
 from .state import Command
 
@@ -37,8 +38,17 @@ async def get_gateway(call: Call) -> Reply:
 
 @routes.get("/gateway/bot")
 async def get_gateway_bot(call: Call) -> Reply:
-    limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-    return {"url": call.core.gateway.url(), "shards": 1, "session_start_limit": limit}
+    """https://discord.com/developers/docs/events/gateway#get-gateway-bot: the recommended number of shards and the
+    IDENTIFYs left today (max_concurrency 1: one IDENTIFY per 5 seconds)."""
+    gateway = call.core.gateway
+    shards = gateway.recommended_shards or max(1, -(-len(call.core.state.guilds) // GUILDS_PER_SHARD))
+    limit = {
+        "total": SESSION_START_LIMIT,
+        "remaining": gateway.session_starts_left,
+        "reset_after": 14_400_000 if gateway.session_starts_left < SESSION_START_LIMIT else 0,
+        "max_concurrency": 1,
+    }
+    return {"url": gateway.url(), "shards": shards, "session_start_limit": limit}
 
 
 def _check_application(call: Call) -> None:

@@ -28,10 +28,13 @@ def new_state(bot_name: str = "Agora") -> State:
     return state
 
 
-def add_guild(state: State, name: str = "Agora Test", *, locale: str = "en-US") -> Guild:
-    """A guild with @everyone, the bot's managed role (position 10) and #general."""
+def add_guild(
+    state: State, name: str = "Agora Test", *, locale: str = "en-US", shard: tuple[int, int] | None = None
+) -> Guild:
+    """A guild with @everyone, the bot's managed role (position 10) and #general; on `shard` (id, count) if given."""
     owner = next((u for u in state.users.values() if u.username == "owner"), None) or state.add_user("owner")
-    guild = Guild(id=state.new_id(), name=name, owner_id=owner.id, preferred_locale=locale)
+    guild_id = state.new_id() if shard is None else state.snowflakes.next_on_shard(*shard)
+    guild = Guild(id=guild_id, name=name, owner_id=owner.id, preferred_locale=locale)
     state.guilds[guild.id] = guild
     guild.roles[guild.id] = Role(id=guild.id, guild_id=guild.id, name="@everyone", permissions=perms.DEFAULT_EVERYONE)
     bot_role = Role(

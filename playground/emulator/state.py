@@ -43,6 +43,13 @@ class Snowflakes:
         self._last = max(stamp, self._last + 1)
         return self._last
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake whose timestamp puts a server on `shard_id` of `shard_count` ((id >> 22) % count)."""
+        stamp = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, (self._last >> 22) + 1)
+        stamp += (shard_id - stamp) % shard_count
+        self._last = stamp << 22
+        return self._last
+
 
 @dataclass(frozen=True)
 class Emoji:
