@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.client import Agora, ShardedAgora, new_bot
 from bot.config import load_settings
@@ -14,6 +15,8 @@ from bot.errors import ConfigError
 from models import scheduling
 from models.base import utcnow
 from models.sharding import Shards, shard_of
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -117,3 +120,19 @@ async def test_each_process_lists_and_claims_only_the_jobs_of_its_shards(db: Dat
         assert await scheduling.claim(session, ids["global"], worker="b", now=now, shards=second) is None
         claimed = await scheduling.claim(session, ids["one"], worker="b", now=now, shards=second)
         assert claimed is not None and claimed.key == "one"
+
+
+def test_compose_runs_two_processes_each_with_its_shard_on_one_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    bots = [services["agora"], services["agora-shard-1"]]
+    assert [bot["command"] for bot in bots] == [["run"], ["run"]]
+    assert bots[0]["environment"]["AGORA_DATABASE__URL"] == bots[1]["environment"]["AGORA_DATABASE__URL"]
+    found = []
+    for bot in bots:
+        for name, value in bot["environment"].items():
+            if name.startswith("AGORA_DISCORD__"):
+                monkeypatch.setenv(name, value)
+        found.append(load_settings(write(tmp_path, "")).discord.shards)
+    assert found == [Shards(2, frozenset({0})), Shards(2, frozenset({1}))]
