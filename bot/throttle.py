@@ -2,7 +2,9 @@
 
 Discord allows about 5 edits per 5 seconds in a channel: a message redrawn on every change would soon be held back by
 rate limits, and members would read stale counts. `LiveEdits` redraws each key at most once per interval and always
-ends with a redraw after the last change, so the message settles on the latest state.
+ends with a redraw after the last change, so the message settles on the latest state. A redraw that failed for a
+passing reason (Discord's 429 after discord.py's own tries, a 5xx, the database away for a moment) is tried again
+after the interval, a few times, so a storm does not leave the message on a stale count.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
+import discord
+
+from models.base import database_unreachable
+
 log = logging.getLogger(__name__)
+
+RETRIES = 5  # redraws tried again in a row after passing failures, before waiting for the next change
 
 K = TypeVar("K", bound=Hashable)
 
@@ -69,6 +77,7 @@ class LiveEdits(Generic[K]):
 
     async def _run(self, key: K) -> None:
         loop = asyncio.get_running_loop()
+        failures = 0
         try:
             while True:
                 wait = self._last.get(key, -self.interval) + self.interval - loop.time()
@@ -78,8 +87,16 @@ class LiveEdits(Generic[K]):
                 self._drawing.add(key)
                 try:
                     await self.redraw(key)
-                except Exception:
-                    log.exception("live edit %s-%s failed", self.name, key)
+                    failures = 0
+                except Exception as error:
+                    if not passing(error):
+                        log.exception("live edit %s-%s failed", self.name, key)
+                    elif failures < RETRIES:
+                        failures += 1
+                        self._dirty.add(key)
+                        log.warning("live edit %s-%s failed (%s); trying again", self.name, key, error)
+                    else:
+                        log.warning("live edit %s-%s failed again (%s); until the next change", self.name, key, error)
                 finally:
                     self._drawing.discard(key)
                 self._last[key] = loop.time()
@@ -88,3 +105,10 @@ class LiveEdits(Generic[K]):
         finally:
             if self._tasks.get(key) is asyncio.current_task():
                 del self._tasks[key]
+
+
+def passing(error: Exception) -> bool:
+    """Whether a redraw failed for a reason that goes away by itself (rate limited, Discord's 5xx, database away)."""
+    if isinstance(error, discord.HTTPException):
+        return error.status == 429 or error.status >= 500
+    return database_unreachable(error)

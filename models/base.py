@@ -18,6 +18,7 @@ from sqlalchemy import JSON, BigInteger, ColumnElement, DateTime, MetaData, Stri
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapper
 from sqlalchemy.types import TypeDecorator
@@ -188,3 +189,13 @@ def is_timezone(name: str) -> bool:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """A failure that says nothing about the data, only that the database is away for now (a connection refused
+    or cut, a server shutting down, SQLite locked past its busy timeout): worth trying again later."""
+    if isinstance(error, OSError):  # the driver could not connect at all
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return False

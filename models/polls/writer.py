@@ -4,6 +4,11 @@ One transaction per event tops out near 1,000 votes/s with second-long tails und
 queue every few milliseconds into one transaction (two bulk statements) keeps up with thousands of events per second
 (DECISIONS.md, bench/bench_polls.py). Being the only writer of votes, it also applies events in arrival order, which
 keeps single-choice replacement exact. A crash loses at most the queue: reconciliation on start recovers it.
+
+When the database cannot be reached (PostgreSQL restarting, connections cut, SQLite locked by another writer past
+its busy timeout) the batch is tried again until it can be written, waiting at most `RETRY_DELAYS[-1]` between
+tries; events that arrive meanwhile wait in the queue behind it. Any other failure is tried a few times, then
+given up (and logged) for the catch-up to recover.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import utcnow
+from models.base import database_unreachable, utcnow
 from models.polls import service
 from models.polls.rules import Outcome, VoteOp
 
@@ -52,6 +57,7 @@ class VoteWriter:
         self.clock = clock
         self.retry_delays = tuple(retry_delays)
         self.batches = 0
+        self.retries = 0  # writes tried again: a database that could not be reached, or a transient failure
         self._known: service.KnownRules = {}
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._lock = asyncio.Lock()
@@ -163,13 +169,18 @@ class VoteWriter:
                 log.exception("the vote batch callback failed")
 
     async def _write(self, ops: list[VoteOp]) -> list[Outcome]:
-        for delay in (*self.retry_delays, None):
+        attempt = 0
+        while True:
             try:
                 async with self.transaction() as session:
                     return await service.apply_votes(session, ops, now=self.clock(), known=self._known)
-            except Exception:
-                if delay is None:
+            except Exception as error:
+                unreachable = database_unreachable(error)
+                if attempt >= len(self.retry_delays) and not unreachable:
                     raise
-                log.warning("writing %d vote event(s) failed; retrying in %.2f s", len(ops), delay, exc_info=True)
+                delay = self.retry_delays[min(attempt, len(self.retry_delays) - 1)]
+                attempt += 1
+                self.retries += 1
+                why = "the database cannot be reached" if unreachable else "it failed"
+                log.warning("writing %d vote event(s): %s; trying again in %.2f s", len(ops), why, delay, exc_info=True)
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
