@@ -140,9 +140,12 @@ class Rest:
         journal.changed()
         delay = self.core.faults.take_delay(record.method, record.path)
         try:
+            received = None
             if delay is not None and delay.request:
+                # The call arrived whole (a client that dies now has still sent it); Discord handles it once released.
+                received = await _read_body(request, record)
                 await delay.hold(journal.changed)
-            response = await self._answer(request, record)
+            response = await self._answer(request, record, received)
             if delay is not None and not delay.request:
                 await delay.hold(journal.changed)
         except Exception:
@@ -155,12 +158,15 @@ class Rest:
         record.status = response.status
         return response
 
-    async def _answer(self, request: web.Request, record: RestRequest) -> web.Response:
+    async def _answer(
+        self, request: web.Request, record: RestRequest, received: tuple[Any, list[Upload]] | None = None
+    ) -> web.Response:
         core = self.core
         fault = core.faults.match(record.method, record.path)
         found = self.table.find(record.method, record.path)
         if found is None:
-            await _read_body(request, record)
+            if received is None:
+                await _read_body(request, record)
             core.journal.unknown_requests.append(record)
             return json_response({"message": "404: Not Found", "code": 0}, 404)
         route, params = found
@@ -172,7 +178,7 @@ class Rest:
             return limited
         if fault is not None:
             return fault.response()
-        body, uploads = await _read_body(request, record)
+        body, uploads = received if received is not None else await _read_body(request, record)
         violation = self._openapi(record, body, multipart=bool(request.content_type.startswith("multipart/")))
         if violation is not None:
             return violation

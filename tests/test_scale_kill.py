@@ -1,0 +1,80 @@
+"""kill -9 of `python -m bot run` in the middle of closing a poll: the restarted process finishes the close once.
+
+The results post is held on its way to Discord (as a slow network would) while the process is killed; Discord then
+handles it anyway. The restarted process finds the poll closed without its results noted, posts them again with the
+same nonce, and Discord (enforce_nonce) hands back the first post: one results message, the votes as they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.database import Database
+from tests.emulator import Emulator
+from tests.emulator.journal import RestRequest
+from tests.emulator.state import Message
+from tests.support.processes import BotProcess
+
+MANAGE_GUILD = 1 << 5
+
+
+@pytest.fixture
+async def process(discord: Emulator, db: Database, database_url: str, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    bot = BotProcess(discord, database_url, tmp_path / "agora", name="agora")
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+    assert not bot.errors(), "\n".join(bot.errors())
+
+
+def results(discord: Emulator) -> list[Message]:
+    return [m for m in discord.guild.channel("general").messages if m.attachments and m.embeds]
+
+
+def results_posts(discord: Emulator) -> list[RestRequest]:
+    """Every call that posted (or tried to post) a poll's results: they carry the poll's results nonce."""
+    return [
+        r
+        for r in discord.requests
+        if r.method == "POST" and isinstance(r.json, dict) and str(r.json.get("nonce", "")).endswith(".results")
+    ]
+
+
+async def test_a_process_killed_while_closing_a_poll_is_finished_once_after_restart(
+    discord: Emulator, process: BotProcess
+) -> None:
+    await process.start()
+    await process.ready()
+    await discord.wait_for(lambda: discord.commands(), 30, "the commands synced")
+    role = await discord.create_role(discord.guild, "hosts", permissions=MANAGE_GUILD)
+    host = await discord.member("hana", roles=[role])
+    general = discord.guild.channel("general")
+    reply = await host.slash("poll create", question="Next?", options="Git; Tests", channel=general)
+    await discord.wait_for(lambda: reply.content, what="the poll created")
+    poll = next(m for m in reversed(general.messages) if m.embeds)
+    for name, emoji in (("alice", "🇦"), ("bob", "🇦"), ("carol", "🇧")):
+        await (await discord.member(name)).react(poll, emoji)
+    await discord.wait_for(lambda: "3 voters" in str(poll.embeds[0].get("description")), 30, "3 voters shown")
+
+    release = asyncio.Event()
+    held = discord.faults.delay("POST", f"/channels/{general.id}/messages", release, request=True)
+    closing = asyncio.get_running_loop().create_task(host.slash("poll close", in_channel=general, timeout=60))
+    await discord.wait_for(lambda: held.holding == 1, 30, "the results post on its way")
+    await process.kill()
+    release.set()  # Discord handles the post that was sent just before the process died
+    await discord.wait_for(lambda: results(discord), 10, "the held results post")
+    with contextlib.suppress(AssertionError):
+        await closing  # its "done" answer never came: the process died first
+
+    await process.start()
+    await process.ready()
+    await discord.wait_for(lambda: len(results_posts(discord)) == 2, 30, "the restarted process posting them again")
+    assert len({str(r.json["nonce"]) for r in results_posts(discord)}) == 1
+    assert len(results(discord)) == 1
+    assert "(closed)" in str(poll.embeds[0].get("title")) and "3 voters" in str(poll.embeds[0].get("description"))
