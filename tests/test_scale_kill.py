@@ -1,8 +1,9 @@
-"""kill -9 of `python -m bot run` in the middle of closing a poll: the restarted process finishes the close once.
+"""kill -9 of `python -m bot run` in the middle of work with an effect on Discord: the restarted process finishes it
+once.
 
-The results post is held on its way to Discord (as a slow network would) while the process is killed; Discord then
-handles it anyway. The restarted process finds the poll closed without its results noted, posts them again with the
-same nonce, and Discord (enforce_nonce) hands back the first post: one results message, the votes as they were.
+The post is held on its way to Discord (as a slow network would) while the process is killed; Discord then handles
+it anyway. The restarted process finds the work unfinished in the database, posts again with the same nonce, and
+Discord (enforce_nonce) hands back the first post: one message. Closing a poll, greeting a newcomer.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from tests.emulator.state import Message
 from tests.support.processes import BotProcess
 
 MANAGE_GUILD = 1 << 5
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 async def process(discord: Emulator, db: Database, database_url: str, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    bot = BotProcess(discord, database_url, tmp_path / "agora", name="agora")
+    """The bot with the example configuration (its onboarding questionnaire greets newcomers)."""
+    example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    bot = BotProcess(discord, database_url, tmp_path / "agora", name="agora", config=example)
     try:
         yield bot
     finally:
@@ -35,6 +39,10 @@ async def process(discord: Emulator, db: Database, database_url: str, tmp_path: 
 
 def results(discord: Emulator) -> list[Message]:
     return [m for m in discord.guild.channel("general").messages if m.attachments and m.embeds]
+
+
+def posts(discord: Emulator) -> list[RestRequest]:
+    return [r for r in discord.requests if r.method == "POST" and r.path.endswith("/messages")]
 
 
 def results_posts(discord: Emulator) -> list[RestRequest]:
@@ -78,3 +86,23 @@ async def test_a_process_killed_while_closing_a_poll_is_finished_once_after_rest
     assert len({str(r.json["nonce"]) for r in results_posts(discord)}) == 1
     assert len(results(discord)) == 1
     assert "(closed)" in str(poll.embeds[0].get("title")) and "3 voters" in str(poll.embeds[0].get("description"))
+
+
+async def test_a_process_killed_while_greeting_a_newcomer_greets_them_once_after_restart(
+    discord: Emulator, process: BotProcess
+) -> None:
+    await process.start()
+    await process.ready()
+    release = asyncio.Event()
+    held = discord.faults.delay("POST", "/channels/*/messages", release, request=True)
+    dave = await discord.member("dave")
+    await discord.wait_for(lambda: held.holding == 1, 30, "the greeting on its way")
+    await process.kill()
+    release.set()  # Discord handles the greeting sent just before the process died
+    await discord.wait_for(lambda: dave.dms, 10, "the held greeting")
+
+    await process.start()
+    await process.ready()
+    await discord.wait_for(lambda: len(posts(discord)) == 2, 30, "the restarted process greeting dave again")
+    assert len({str(r.json["nonce"]) for r in posts(discord) if isinstance(r.json, dict)}) == 1  # the same greeting
+    assert len(dave.dms) == 1 and "Start" in str(dave.dms[0].components)

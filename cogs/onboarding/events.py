@@ -48,7 +48,10 @@ class OnboardingEvents(OnboardingPath):
             known = await service.paths(session, guild.id)
         for member in present.values():
             path, joined = known.get(member.id), member.joined_at or now
-            if (path is None and joined > since) or (path is not None and path.left_at and joined > path.left_at):
+            # New, or noted but never greeted (the bot stopped between the two).
+            new = path is None or (path.left_at is None and path.greeted_at is None)
+            back = path is not None and path.left_at is not None and joined > path.left_at
+            if (new and joined > since) or back:
                 async with self.member_lock(member.id):
                     await self.greet(member)
         async with self.bot.db.transaction() as session:
@@ -64,8 +67,13 @@ class OnboardingEvents(OnboardingPath):
             context = await self.bot.context(session, guild.id)
             settings = await service.onboarding_settings(session, guild.id, now=now)
             fresh = await service.record_join(session, guild.id, member.id, joined_at=joined)
+            fresh = fresh or await service.greeting_unsent(session, guild.id, member.id)
             published = await conduct.current_version(session, guild.id) is not None
             questions = len(await self.questions(session, guild.id))
+            if fresh and not (published or questions):  # nothing to greet with: as good as greeted
+                await service.record_greeting(
+                    session, guild.id, member.id, channel_id=None, message_id=None, remind_at=None, now=now
+                )
         if not fresh or not (published or questions):
             return
         language = context.language

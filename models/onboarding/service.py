@@ -136,6 +136,12 @@ async def record_join(session: AsyncSession, guild_id: int, member_id: int, *, j
     return back.first() is not None
 
 
+async def greeting_unsent(session: AsyncSession, guild_id: int, member_id: int) -> bool:
+    """A member still here whose arrival was noted but never greeted: the bot stopped in between (a crash, kill -9)."""
+    path = await get_path(session, guild_id, member_id)
+    return path is not None and path.left_at is None and path.greeted_at is None
+
+
 async def record_greeting(
     session: AsyncSession,
     guild_id: int,

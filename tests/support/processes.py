@@ -38,8 +38,11 @@ class BotProcess:
         name: str,
         shard_ids: Sequence[int] | None = None,
         shard_count: int | None = None,
+        config: str | None = None,
     ) -> None:
+        """`config`: the text of its config.toml (none: defaults and the variables set here)."""
         self.discord = discord
+        self.config = config
         self.name = name
         self.folder = folder
         self.environment = {key: value for key, value in os.environ.items() if not key.startswith("AGORA_")}
@@ -63,6 +66,8 @@ class BotProcess:
 
     async def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self.config is not None:
+            (self.folder / "config.toml").write_text(self.config, encoding="utf-8")
         self.runs.append([])
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
