@@ -127,9 +127,9 @@ async def exact(discord: Emulator, bot: Agora, message: Message) -> None:
 
 
 @asynccontextmanager
-async def outage(database_url: str) -> AsyncIterator[None]:
+async def outage(url: str) -> AsyncIterator[None]:
     """Cut every connection to the bot's database and refuse new ones until the block ends."""
-    name = make_url(database_url).database
+    name = make_url(url).database
     server = create_async_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         async with server.connect() as connection:
@@ -146,14 +146,14 @@ async def outage(database_url: str) -> AsyncIterator[None]:
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="cuts PostgreSQL connections: set AGORA_TEST_DATABASE_URL to run it")
 async def test_votes_wait_in_the_writer_while_postgresql_is_away(
-    discord: Emulator, agora: AgoraHarness, database_url: str
+    discord: Emulator, agora: AgoraHarness, migrated_database_url: str
 ) -> None:
     message = await create_poll(discord, discord.guild)
     members = await voters(discord, discord.guild)
     writer = polls_cog(agora.bot).writer
     half = len(members) // 2
     burst(discord, message, members[:half])
-    async with outage(database_url):
+    async with outage(migrated_database_url):
         burst(discord, message, members[half:], start=half)
         await discord.wait_for(lambda: writer.retries > 0, 10, "the writer trying again")
         assert writer.busy()  # the votes are still queued, not dropped
@@ -164,9 +164,9 @@ async def test_votes_wait_in_the_writer_while_postgresql_is_away(
 
 
 @contextmanager
-def write_lock(database_url: str) -> Iterator[None]:
+def write_lock(url: str) -> Iterator[None]:
     """Another program takes SQLite's write lock (BEGIN IMMEDIATE) and keeps it until the block ends."""
-    connection = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    connection = sqlite3.connect(make_url(url).database or "", isolation_level=None)
     try:
         connection.execute("BEGIN IMMEDIATE")
         yield
@@ -177,12 +177,12 @@ def write_lock(database_url: str) -> Iterator[None]:
 
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's write lock: run without AGORA_TEST_DATABASE_URL")
 async def test_votes_wait_while_another_program_holds_the_sqlite_write_lock(
-    discord: Emulator, agora: AgoraHarness, database_url: str
+    discord: Emulator, agora: AgoraHarness, migrated_database_url: str
 ) -> None:
     message = await create_poll(discord, discord.guild)
     members = await voters(discord, discord.guild)
     writer = polls_cog(agora.bot).writer
-    with write_lock(database_url):
+    with write_lock(migrated_database_url):
         burst(discord, message, members)
         await discord.sync()  # the bot has read every event: the votes wait for the lock in its writer
         assert writer.busy()

@@ -26,10 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-async def process(discord: Emulator, db: Database, database_url: str, tmp_path: Path) -> AsyncIterator[BotProcess]:
+async def process(
+    discord: Emulator, db: Database, migrated_database_url: str, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
     """The bot with the example configuration (its onboarding questionnaire greets newcomers)."""
     example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    bot = BotProcess(discord, database_url, tmp_path / "agora", name="agora", config=example)
+    bot = BotProcess(discord, migrated_database_url, tmp_path / "agora", name="agora", config=example)
     try:
         yield bot
     finally:

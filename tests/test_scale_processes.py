@@ -39,11 +39,11 @@ SERVERS_PER_SHARD = 2
 
 @pytest.fixture
 async def processes(
-    discord: Emulator, db: Database, database_url: str, tmp_path: Path
+    discord: Emulator, db: Database, migrated_database_url: str, tmp_path: Path
 ) -> AsyncIterator[list[BotProcess]]:
     """Process A runs shard 0 of 2, process B shard 1; both started together on the migrated database."""
     bots = [
-        BotProcess(discord, database_url, tmp_path / name, name=name, shard_ids=[shard], shard_count=2)
+        BotProcess(discord, migrated_database_url, tmp_path / name, name=name, shard_ids=[shard], shard_count=2)
         for shard, name in enumerate(("A", "B"))
     ]
     try:
