@@ -26,10 +26,10 @@ from bot.config import DiscordSettings, Settings
 from bot.database import Database
 from models.polls.tables import Poll, PollOption, PollVote
 from models.sharding import shard_of
+from playground.emulator import Emulator, MemberDriver, RunBot
+from playground.emulator.routes_messages import add_reaction, remove_reaction
+from playground.emulator.state import Emoji, Guild, Message
 from tests.conftest import POSTGRES_URL, AgoraHarness
-from tests.emulator import Emulator, MemberDriver, RunBot
-from tests.emulator.routes_messages import add_reaction, remove_reaction
-from tests.emulator.state import Emoji, Guild, Message
 
 POLL_COGS = ("cogs.settings", "cogs.polls")
 MANAGE_GUILD = 1 << 5

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.database import Database
-from tests.emulator import Emulator
-from tests.emulator.journal import RestRequest
-from tests.emulator.state import Message
+from playground.emulator import Emulator
+from playground.emulator.journal import RestRequest
+from playground.emulator.state import Message
 from tests.support.processes import BotProcess
 
 MANAGE_GUILD = 1 << 5

@@ -20,10 +20,10 @@ from models.base import utcnow
 from models.polls import service
 from models.polls.tables import Poll, PollOption, PollVote
 from models.sharding import shard_of
+from playground.emulator import Emulator, MemberDriver
+from playground.emulator.routes_messages import add_reaction, remove_reaction
+from playground.emulator.state import Emoji, Guild, Message
 from tests.conftest import POSTGRES_URL
-from tests.emulator import Emulator, MemberDriver
-from tests.emulator.routes_messages import add_reaction, remove_reaction
-from tests.emulator.state import Emoji, Guild, Message
 from tests.support.processes import BotProcess
 
 pytestmark = pytest.mark.skipif(

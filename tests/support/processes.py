@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.emulator import Emulator
+from playground.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = re.compile(r"ready as \S+ in (\d+) guild")

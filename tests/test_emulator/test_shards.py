@@ -9,9 +9,9 @@ import aiohttp
 import discord as dpy
 from discord.ext import commands
 
-from tests.emulator.driver import Emulator
-from tests.emulator.gateway import INVALID_SHARD, shard_of
-from tests.emulator.runner import RunBot
+from playground.emulator.driver import Emulator
+from playground.emulator.gateway import INVALID_SHARD, shard_of
+from playground.emulator.runner import RunBot
 
 from .helpers import raw
 
