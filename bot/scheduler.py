@@ -97,15 +97,24 @@ class Scheduler:
         results = await asyncio.gather(*(self.run_job(job_id) for job_id in job_ids))
         return sum(results)
 
-    async def run_job(self, job_id: int) -> bool:
-        """Run one job if this worker wins the claim; True when it ran."""
+    async def run_due_by(self, moment: datetime) -> int:
+        """Run now every job due by `moment`, as if the clock had reached it (the playground's "later"); returns how
+        many this worker ran. The jobs are the real ones, claimed and rescheduled as at `moment` (a recurring job's
+        next occurrence comes after it)."""
         async with self.db.transaction() as session:
-            job = await scheduling.claim(session, job_id, worker=self.worker, now=self.clock(), shards=self.shards)
+            job_ids = await scheduling.due_job_ids(session, moment, self.shards)
+        results = await asyncio.gather(*(self.run_job(job_id, now=moment) for job_id in job_ids))
+        return sum(results)
+
+    async def run_job(self, job_id: int, *, now: datetime | None = None) -> bool:
+        """Run one job if this worker wins the claim; True when it ran. `now` stands for the clock (`run_due_by`)."""
+        async with self.db.transaction() as session:
+            job = await scheduling.claim(session, job_id, worker=self.worker, now=now or self.clock(), shards=self.shards)
         if job is None:
             return False
         error = await self._call_handler(job)
         async with self.db.transaction() as session:
-            row = await scheduling.finish(session, job.id, worker=self.worker, now=self.clock(), error=error)
+            row = await scheduling.finish(session, job.id, worker=self.worker, now=now or self.clock(), error=error)
             if row is not None and row.state == scheduling.JobState.PENDING:
                 next_due = row.due_at
                 session.info.setdefault(scheduling.ARMED, []).append((row.id, next_due))

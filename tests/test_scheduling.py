@@ -96,6 +96,20 @@ async def test_recurring_job_missed_three_times_runs_once_then_waits(db: Databas
     assert utcnow() < row.due_at <= utcnow() + timedelta(days=1)
 
 
+async def test_moving_the_clock_runs_the_jobs_due_by_then_and_no_later_one(db: Database) -> None:
+    soon = await add_job(db, "soon", utcnow() + timedelta(minutes=40))
+    later = await add_job(db, "later", utcnow() + timedelta(hours=2))
+    daily = await add_job(db, "daily", utcnow() + timedelta(minutes=50), rrule="FREQ=DAILY", timezone=PARIS)
+    recorder = Recorder()
+    scheduler = Scheduler(db)
+    scheduler.register("test", recorder.handler("a"))
+    assert await scheduler.run_due_by(utcnow() + timedelta(hours=1)) == 2
+    assert sorted(recorder.runs) == sorted([("a", soon), ("a", daily)])
+    assert (await job_row(db, later)).state == JobState.PENDING
+    row = await job_row(db, daily)  # the next occurrence comes from its rule, as after a run at its time
+    assert row.state == JobState.PENDING and row.runs == 1 and row.due_at > utcnow() + timedelta(hours=12)
+
+
 async def test_timer_fires_for_a_job_scheduled_after_start(db: Database) -> None:
     recorder = Recorder()
     scheduler = Scheduler(db)
