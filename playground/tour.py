@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
 VIEWPORT = {"width": 1280, "height": 820}
-WAIT_MS = 30_000
+WAIT_MS = 60_000
 TIME_ZONE = "Europe/Paris"  # the community's, so the page's times and Agora's agree
 
 
@@ -129,7 +129,7 @@ def session(browser: Browser, live: Running, out: Path) -> None:
         "Write your first **pytest** tests, fixtures included. Bring a laptop and a small project."
     )
     form.get_by_role("button", name="Submit").click()
-    expect(form).to_be_hidden()
+    expect(host.locator("li.message.ephemeral", has_text="Testing in Python")).to_be_visible()  # planned
     host.get_by_role("button", name="Advance the clock by 1 h").click()
     host.get_by_role("button", name="# announcements").click()
     announcement = host.locator("li.message", has=host.locator(".embed"), has_text="Testing in Python").last
@@ -180,9 +180,10 @@ def main() -> None:
     if executable is None:
         sys.exit("no Chromium found: apt-get install chromium (or set CHROMIUM to its path)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         sys.exit("Playwright is missing: pip install -e '.[dev]'")
+    expect.set_options(timeout=WAIT_MS)
     args.out.mkdir(parents=True, exist_ok=True)
     print("Starting the playground…", flush=True)
     with running() as live, sync_playwright() as driver:

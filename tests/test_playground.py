@@ -33,7 +33,7 @@ if WHY_NOT and os.environ.get("CI") == "true":
     raise RuntimeError(f"the browser tests must run in CI: {WHY_NOT}")
 pytestmark = pytest.mark.skipif(bool(WHY_NOT), reason=WHY_NOT)
 if not WHY_NOT:
-    expect.set_options(timeout=30_000)  # Agora's answers on a busy machine
+    expect.set_options(timeout=60_000)  # Agora's answers on a busy machine
 
 
 @pytest.fixture(scope="module")
