@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -130,3 +132,24 @@ def test_an_ephemeral_reply_is_shown_only_to_its_member(open_as: Any) -> None:
     expect(carol.locator("body[data-ready=true]")).to_be_attached()
     expect(carol.locator("li.message", has_text=secret[:40])).to_have_count(0)
     expect(carol.locator("li.message.ephemeral")).to_have_count(0)
+
+
+def test_the_clock_button_runs_the_jobs_due_within_the_hour(open_as: Any, live: Running) -> None:
+    discord = live.playground.discord
+    host = discord.driver(discord.guild.members[live.playground.owner_id])
+    zone = ZoneInfo("Europe/Paris")  # the community's time zone (playground/community/config.toml)
+    start = (datetime.now(zone) + timedelta(hours=4)).replace(minute=0, second=0, microsecond=0)
+    when = start.strftime("%Y-%m-%d %H:%M")
+    lounge = discord.guild.channel("lounge")
+    plan: dict[str, Any] = {"title": "Office hours", "format": "office_hours", "start": when, "duration": "1h"}
+    plan["announce"] = "3h"  # 3 h before a start 3 to 4 h away: due within the hour
+    planned = host.slash("session create", channel=lounge, **plan)
+    opened = live.call(planned)
+    assert opened.modal is not None, opened.content
+    live.call(host.submit_modal({"description": "Bring your questions."}, opened_by=opened))
+    page = open_as("bob", "announcements")  # not posted yet
+    expect(page.locator("li.message", has_text="Office hours")).to_have_count(0)
+    page.get_by_role("button", name="Advance the clock by 1 h").click()
+    announcement = page.locator("li.message", has=page.locator(".embed"), has_text="Office hours")
+    expect(announcement.get_by_role("button", name=re.compile("Going"))).to_be_visible()
+    expect(page.locator("#clock")).to_have_text("Clock: +1 h")
