@@ -67,7 +67,16 @@ def running(*, setup: bool = True) -> Iterator[Running]:
         await runner.cleanup()
         await playground.stop()
 
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), name="playground", daemon=True)
+    def run() -> None:
+        loop.run_until_complete(main())
+        # What Agora left pending (a view's timeout…) ends here, not when collected during whatever runs next.
+        left = asyncio.all_tasks(loop)
+        for task in left:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+
+    thread = threading.Thread(target=run, name="playground", daemon=True)
     thread.start()
     try:
         playground, runner = ready.result(START_TIMEOUT)
