@@ -109,7 +109,9 @@ class Scheduler:
     async def run_job(self, job_id: int, *, now: datetime | None = None) -> bool:
         """Run one job if this worker wins the claim; True when it ran. `now` stands for the clock (`run_due_by`)."""
         async with self.db.transaction() as session:
-            job = await scheduling.claim(session, job_id, worker=self.worker, now=now or self.clock(), shards=self.shards)
+            job = await scheduling.claim(
+                session, job_id, worker=self.worker, now=now or self.clock(), shards=self.shards
+            )
         if job is None:
             return False
         error = await self._call_handler(job)
