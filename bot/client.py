@@ -208,7 +208,7 @@ class Agora(commands.Bot):
         await self.scheduler.start()
         log.info("ready as %s in %d guild(s)", self.identity, len(self.guilds))
         await asyncio.gather(*catch_ups)
-        release_memory()
+        release_memory(sum(guild.member_count or 0 for guild in self.guilds))
         self.caught_up.set()
 
     async def on_interaction(self, interaction: Interaction) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 from collections.abc import Container, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -91,13 +92,26 @@ async def display_names(guild: discord.Guild, member_ids: Sequence[int]) -> dict
     return names
 
 
-def release_memory() -> None:
-    """Give the system back what a whole member list took once it is gone: glibc keeps freed pages for reuse, so
+# Below this many members in all, a member list is a few megabytes: not worth a full collection at each start.
+RELEASE_FROM_MEMBERS = 10_000
+
+
+def release_memory(members: int) -> None:
+    """Give the system back what whole member lists took once they are gone: glibc keeps freed pages for reuse, so
     after a start-up's catch-ups (which read every member of every server) the process would stay as large as if it
-    cached them. A no-op where the C library has no `malloc_trim`."""
-    gc.collect()
-    try:
-        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
+    cached them. A no-op for small servers, and where the C library has no `malloc_trim`."""
+    if members < RELEASE_FROM_MEMBERS:
         return
-    trim(0)
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's `malloc_trim`, looked up once (finding the C library runs a program)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None

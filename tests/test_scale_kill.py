@@ -105,6 +105,6 @@ async def test_a_process_killed_while_greeting_a_newcomer_greets_them_once_after
 
     await process.start()
     await process.ready()
-    await discord.wait_for(lambda: len(posts(discord)) == 2, 30, "the restarted process greeting dave again")
+    await discord.wait_for(lambda: len(posts(discord)) == 2, 120, "the restarted process greeting dave again")
     assert len({str(r.json["nonce"]) for r in posts(discord) if isinstance(r.json, dict)}) == 1  # the same greeting
     assert len(dave.dms) == 1 and "Start" in str(dave.dms[0].components)

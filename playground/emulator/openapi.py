@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 ENV_VAR = "DISCORD_OPENAPI_PATH"
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "shared" / "discord-openapi" / "openapi.json"
 METHODS = ("get", "put", "post", "patch", "delete")
+VALID_BODIES_KEPT = 1024  # bodies remembered as valid (the set starts over past this)
 
 
 def _is_integer(_checker: Any, instance: Any) -> bool:
@@ -97,6 +98,9 @@ class Spec:
             channel_types.append({"title": "GUILD_MEDIA", "const": 16})
         self.operations = [op for path, item in document["paths"].items() for op in _operations(path, item)]
         self._validators: dict[tuple[str, str, bool], Any] = {}
+        # Bodies already found valid, by operation and content: every start of a bot sends the same command sync,
+        # thousands of localized strings that took about a second to check each time.
+        self._valid: set[tuple[str, str, bool, str]] = set()
 
     def operation(self, method: str, path: str) -> Operation | None:
         segments = path.strip("/").split("/")
@@ -109,11 +113,18 @@ class Spec:
         if schema is None:
             return []
         key = (operation.method, operation.template, multipart)
+        seen = (*key, json.dumps(body, sort_keys=True, default=str))
+        if seen in self._valid:
+            return []
         validator = self._validators.get(key)
         if validator is None:
             validator = _validator_class()({**_relax(schema), "components": self.components})
             self._validators[key] = validator
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+        if not errors:
+            if len(self._valid) >= VALID_BODIES_KEPT:
+                self._valid.clear()
+            self._valid.add(seen)
         return [_describe(e) for e in errors[:5]]
 
 
