@@ -168,7 +168,20 @@ def knowledge(browser: Browser, live: Running, out: Path) -> None:
     member.close()
 
 
-STEPS = (poll, onboarding, session, knowledge)
+def insights(browser: Browser, live: Running, out: Path) -> None:
+    """Last: the report then reads what the steps before did (a poll, a newcomer, a session, knowledge posts)."""
+    from playwright.sync_api import expect
+
+    host = open_page(browser, live, "owner", "general")
+    slash(host, "/insights")
+    report = host.locator("li.message.ephemeral", has=host.locator(".attachments img")).last
+    expect(report.locator(".attachments img").first).to_be_visible()
+    host.wait_for_function("() => [...document.images].every(image => image.complete)")
+    shoot(host, out, "insights", report)
+    host.close()
+
+
+STEPS = (poll, onboarding, session, knowledge, insights)
 
 
 def main() -> None:

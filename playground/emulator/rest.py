@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mimetypes
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -223,7 +224,10 @@ async def _read_body(request: web.Request, record: RestRequest) -> tuple[Any, li
             if part.name == "payload_json":
                 body = json.loads(data)
             elif part.filename is not None:
-                content_type = part.headers.get("Content-Type", "application/octet-stream")
+                # Discord names an upload's media type itself; clients (discord.py) send application/octet-stream.
+                sent = part.headers.get("Content-Type", "application/octet-stream")
+                guessed = mimetypes.guess_type(part.filename)[0]
+                content_type = guessed if sent == "application/octet-stream" and guessed else sent
                 uploads.append(Upload(part.name or "", part.filename, data, content_type))
     elif request.can_read_body:
         raw = await request.read()

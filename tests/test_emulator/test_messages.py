@@ -26,6 +26,7 @@ async def test_file_upload_goes_multipart_and_is_readable(discord: Emulator, bot
     [message] = discord.guild.channel("general").messages
     [attachment] = message.attachments
     assert (attachment.filename, attachment.data, attachment.description) == ("hello.txt", b"hello file", "greeting")
+    assert attachment.content_type == "text/plain"  # Discord's, from the name: discord.py sends octet-stream
     posted = [r for r in discord.requests if r.method == "POST" and r.route == "/channels/{channel_id}/messages"]
     assert posted[0].files == [("hello.txt", b"hello file")]
     fetched = await text_channel(bot, discord.guild.channel("general")).fetch_message(message.id)
