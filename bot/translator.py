@@ -48,8 +48,10 @@ class CommandTranslator(app_commands.Translator):
         context: app_commands.TranslationContext[Any, Any],
     ) -> str | None:
         language = DISCORD_LOCALES.get(locale)
+        if language is None:  # asked for each of Discord's ~30 locales: most are not ours
+            return None
         key = command_key(string, context)
-        if language is None or key is None or not i18n.has(language, key):
+        if key is None or not i18n.has(language, key):
             return None
         return i18n.t(language, key)
 
