@@ -28,6 +28,22 @@ pytest_plugins = ["playground.emulator.pytest_plugin"]
 POSTGRES_URL = os.environ.get("AGORA_TEST_DATABASE_URL", "")
 
 
+# A test that uses one of these (directly or through `db`, `agora`…) reads or writes Agora's database.
+DATABASE_FIXTURES = frozenset({"database_url", "migrated_database_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, only the tests that use Agora's database run: the others (the emulator's own tests, the
+    catalogs, the playground's pages on a SQLite file of their own) would do exactly what they did on SQLite."""
+    if not POSTGRES_URL:
+        return
+    kept = [item for item in items if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 async def _new_postgresql_database(template: str | None = None) -> str:
     name = f"agora_test_{uuid.uuid4().hex[:12]}"
     copy = f' TEMPLATE "{template}"' if template else ""
