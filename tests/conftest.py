@@ -32,9 +32,29 @@ POSTGRES_URL = os.environ.get("AGORA_TEST_DATABASE_URL", "")
 DATABASE_FIXTURES = frozenset({"database_url", "migrated_database_url"})
 
 
+# Modules of a minute or more (processes, a browser, every command of two servers): started first, so the other
+# workers share the rest of the suite while these run instead of one worker finishing them alone at the end.
+SLOW_MODULES = (
+    "test_scale_isolation",
+    "test_fuzz",
+    "test_scale_processes",
+    "test_scale_kill",
+    "test_playground",
+    "test_scale_chaos",
+    "test_client",
+)
+
+
+def _slow_first(item: pytest.Item) -> int:
+    name = item.path.stem
+    return SLOW_MODULES.index(name) if name in SLOW_MODULES else len(SLOW_MODULES)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, only the tests that use Agora's database run: the others (the emulator's own tests, the
-    catalogs, the playground's pages on a SQLite file of their own) would do exactly what they did on SQLite."""
+    """The slowest modules first; on PostgreSQL, only the tests that use Agora's database run: the others (the
+    emulator's own tests, the catalogs, the playground's pages on a SQLite file of their own) would do exactly what
+    they did on SQLite."""
+    items.sort(key=_slow_first)
     if not POSTGRES_URL:
         return
     kept = [item for item in items if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
