@@ -69,7 +69,7 @@ def test_a_wrong_privacy_value_names_the_key_and_the_fix(tmp_path: Path, text: s
     assert said in str(refused.value)
 
 
-async def test_export_writes_a_servers_data_to_a_file(db: Database, database_url: str, tmp_path: Path) -> None:
+async def test_export_writes_a_servers_data_to_a_file(db: Database, migrated_database_url: str, tmp_path: Path) -> None:
     async with db.transaction() as session:
         await profiles.edit_profile(session, GUILD, ADA, ProfileText(goals="Ship"), now=NOW)
     output = tmp_path / "server.json"
@@ -82,7 +82,7 @@ async def test_export_writes_a_servers_data_to_a_file(db: Database, database_url
         str(output),
         "--config",
         str(path),
-        env={"AGORA_DATABASE__URL": database_url},
+        env={"AGORA_DATABASE__URL": migrated_database_url},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"exported 1 member(s) of server {GUILD} to {output}"
