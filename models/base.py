@@ -18,7 +18,7 @@ from sqlalchemy import JSON, BigInteger, ColumnElement, DateTime, MetaData, Stri
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapper
 from sqlalchemy.types import TypeDecorator
@@ -191,11 +191,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# PostgreSQL's classes for "the connection, not the data": 08 connection exception, 57P01-57P03 the server shutting
+# down or not accepting connections yet.
+UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+# SQLite's primary result codes for the same: BUSY and LOCKED (another writer), IOERR, CANTOPEN. Its other
+# OperationalErrors (a missing column, a syntax error) are bugs.
+UNREACHABLE_SQLITE_CODES = frozenset({5, 6, 10, 14})
+
+
 def database_unreachable(error: BaseException) -> bool:
     """A failure that says nothing about the data, only that the database is away for now (a connection refused
-    or cut, a server shutting down, SQLite locked past its busy timeout): worth trying again later."""
+    or cut, a server shutting down or refusing new connections, SQLite locked past its busy timeout): worth trying
+    again later."""
     if isinstance(error, OSError):  # the driver could not connect at all
         return True
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
-    return False
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.statement is None:  # failed while connecting, before any statement (e.g. connections not allowed now)
+        return True
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in UNREACHABLE_SQLITE_CODES
+    return str(getattr(error.orig, "sqlstate", "") or "").startswith(UNREACHABLE_SQLSTATES)

@@ -8,10 +8,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import models.registry  # every table, as Alembic sees them, and what only migrations make
 from bot.database import Database, on_commit
-from models.base import Base
+from models.base import Base, database_unreachable
 from models.guild_settings import GuildSettings
 
 
@@ -64,3 +66,29 @@ async def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         async with db.transaction() as session:
             session.add(GuildSettings(guild_id=3, updated_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+
+
+async def test_only_a_database_out_of_reach_is_worth_trying_again(db: Database) -> None:
+    """Writers and live edits wait for a database that is away; a wrong statement is a bug, raised at once."""
+    with pytest.raises(DBAPIError) as wrong:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT no_such_column FROM guild_settings"))
+    assert not database_unreachable(wrong.value)
+    assert database_unreachable(ConnectionRefusedError())
+    if db.dialect != "postgresql":
+        return
+    name = db.engine.url.database
+    server = create_async_engine(db.engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with server.connect() as connection:
+        await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+    try:
+        refused = Database(db.engine.url.render_as_string(hide_password=False))
+        with pytest.raises(DBAPIError) as away:
+            async with refused.transaction() as session:
+                await session.execute(text("SELECT 1"))
+        await refused.dispose()
+        assert database_unreachable(away.value)
+    finally:
+        async with server.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        await server.dispose()
