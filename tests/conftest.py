@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -23,6 +24,12 @@ from bot.database import Database
 from playground.emulator import BotRunner, Emulator, RunBot
 
 pytest_plugins = ["playground.emulator.pytest_plugin"]
+
+# Every test starts a bot, and a start loads each cog's module afresh: with PYTHONDONTWRITEBYTECODE set (some shells
+# and CI images set it), each of those loads, and each bot process a test spawns, compiles Agora's sources again
+# (about an eighth of a second per start). The suite keeps the bytecode, for itself and the processes it starts.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # Set by .ci/run when PostgreSQL answers; each test then gets a database of its own on that server.
 POSTGRES_URL = os.environ.get("AGORA_TEST_DATABASE_URL", "")
@@ -70,6 +77,9 @@ async def _new_postgresql_database(template: str | None = None) -> str:
     server = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     async with server.connect() as connection:
         await connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        # A commit need not wait for the disk here (the tests cut connections, never the server's power): the
+        # same rows and locks, less time per transaction.
+        await connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     await server.dispose()
     return name
 

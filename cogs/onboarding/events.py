@@ -48,10 +48,13 @@ class OnboardingEvents(OnboardingPath):
             known = await service.paths(session, guild.id)
         for member in present.values():
             path, joined = known.get(member.id), member.joined_at or now
-            # New, or noted but never greeted (the bot stopped between the two).
-            new = path is None or (path.left_at is None and path.greeted_at is None)
+            new = path is None and joined > since
+            # Noted on arrival but never greeted: the bot stopped in between (whenever that arrival was: the first
+            # start's catch-up and a join at that moment race to set `watching_since`).
+            unfinished = path is not None and path.left_at is None and path.greeted_at is None
+            unfinished = unfinished and path.started_at is None  # one who opened the path needs no greeting
             back = path is not None and path.left_at is not None and joined > path.left_at
-            if (new and joined > since) or back:
+            if new or unfinished or back:
                 async with self.member_lock(member.id):
                     await self.greet(member)
         async with self.bot.db.transaction() as session:
