@@ -28,10 +28,12 @@ R = TypeVar("R")
 
 
 class Pacer:
-    """At most `rate` calls in any second across everyone awaiting `slot()`, evenly spaced.
+    """At most `rate` requests in any second across everyone awaiting `slot()` or `turn()`, evenly spaced.
 
-    Each grant is counted when it is handed out, over a sliding second: after a stall of the event loop (a busy
-    machine) the waiting callers do not all go at once, they resume at the same pace.
+    Discord counts a request when it arrives, which may be well after it was handed its turn (a busy machine holds
+    requests back, then they leave together). So a `turn()` counts from its grant until its answer, and for a
+    second after that: however late the requests arrive, no second holds more than `rate` of them. A bare `slot()`
+    knows no answer and counts for a second from its grant.
     """
 
     def __init__(self, rate: float = DEFAULT_RATE) -> None:
@@ -39,7 +41,8 @@ class Pacer:
         self.interval = 1.0 / rate
         self.latency = FIRST_LATENCY  # seconds a request takes, a moving average
         self._next = 0.0
-        self._granted: deque[float] = deque()
+        self._counted: deque[float] = deque()  # when recent requests were answered (a bare slot: granted)
+        self._unanswered = 0  # turns granted whose answer has not come
         self._lock = asyncio.Lock()
         self._in_flight = 0
         self._room = asyncio.Condition()
@@ -52,32 +55,44 @@ class Pacer:
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
         """One paced request: wait for room among those in flight, then for a turn; time it."""
+        loop = asyncio.get_running_loop()
         async with self._room:
             await self._room.wait_for(lambda: self._in_flight < self.concurrency())
             self._in_flight += 1
         try:
-            await self.slot()
-            started = asyncio.get_running_loop().time()
-            yield
-            self.latency += SMOOTHING * (asyncio.get_running_loop().time() - started - self.latency)
+            await self._grant(until_answered=True)
+            started = loop.time()
+            try:
+                yield
+            finally:
+                self._unanswered -= 1
+                self._counted.append(loop.time())
+            self.latency += SMOOTHING * (loop.time() - started - self.latency)
         finally:
             async with self._room:
                 self._in_flight -= 1
                 self._room.notify_all()
 
     async def slot(self) -> None:
-        """Wait for this caller's turn."""
+        """Wait for this caller's turn (a request made right after it)."""
+        await self._grant(until_answered=False)
+
+    async def _grant(self, *, until_answered: bool) -> None:
         loop = asyncio.get_running_loop()
         while True:
             async with self._lock:
                 now = loop.time()
-                while self._granted and self._granted[0] <= now - WINDOW:
-                    self._granted.popleft()
+                while self._counted and self._counted[0] <= now - WINDOW:
+                    self._counted.popleft()
                 wait = self._next - now
-                if len(self._granted) >= self.rate:
-                    wait = max(wait, self._granted[0] + WINDOW - now)
+                if len(self._counted) + self._unanswered >= self.rate:
+                    oldest = self._counted[0] + WINDOW - now if self._counted else self.interval
+                    wait = max(wait, oldest)
                 if wait <= 0:
-                    self._granted.append(now)
+                    if until_answered:
+                        self._unanswered += 1
+                    else:
+                        self._counted.append(now)
                     # Turns stay on their grid even when a caller woke late: the window bounds any catching up.
                     self._next = max(self._next + self.interval, now - CATCH_UP * self.interval)
                     return
