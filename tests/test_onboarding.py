@@ -521,6 +521,23 @@ async def test_members_who_joined_or_left_while_offline_are_caught_up(discord: E
     assert owner_path is None  # members from before Agora are not greeted
 
 
+async def test_an_arrival_noted_but_not_greeted_is_greeted_after_a_restart_even_before_watching_began(
+    discord: Emulator, agora: AgoraHarness, db: Database
+) -> None:
+    """The first start's catch-up and a join at that moment race to set `watching_since`: the arrival the bot noted
+    (killed before its greeting went out) is greeted at the next start whichever won."""
+    server = await set_up(discord, agora.bot.db)
+    await agora.stop()
+    dave = await discord.member("dave")
+    joined = discord.guild.members[dave.id].joined_at
+    async with db.transaction() as session:
+        await service.record_join(session, discord.guild.id, dave.id, joined_at=joined)
+        settings = await service.onboarding_settings(session, discord.guild.id, now=utcnow())
+        settings.watching_since = joined + timedelta(seconds=1)
+    await agora.start()
+    assert [m for m in server.welcome.messages if dave.mention in m.content]
+
+
 def last_ephemeral(member: MemberDriver) -> Message:
     found = [i.original for i in member.emulator.state.interactions.values() if i.user_id == member.id and i.original]
     return found[-1]
