@@ -51,8 +51,8 @@ class OnboardingEvents(OnboardingPath):
             new = path is None and joined > since
             # Noted on arrival but never greeted: the bot stopped in between (whenever that arrival was: the first
             # start's catch-up and a join at that moment race to set `watching_since`).
-            unfinished = path is not None and path.left_at is None and path.greeted_at is None
-            unfinished = unfinished and path.started_at is None  # one who opened the path needs no greeting
+            # (One who opened the path on their own needs no greeting.)
+            unfinished = path is not None and path.left_at is None and path.greeted_at is None and not path.started_at
             back = path is not None and path.left_at is not None and joined > path.left_at
             if new or unfinished or back:
                 async with self.member_lock(member.id):
