@@ -43,7 +43,12 @@ class Running:
         return future.result(timeout)
 
     def user_id(self, name: str) -> int:
-        return next(u.id for u in self.playground.discord.state.users.values() if u.username == name)
+        """The id of the user called `name`, once there is one (the click creating them may still be on its way)."""
+
+        def found() -> int | None:
+            return next((u.id for u in self.playground.discord.state.users.values() if u.username == name), None)
+
+        return int(self.call(self.playground.discord.wait_for(found, 30, f"a user called {name}")))
 
 
 @contextlib.contextmanager
