@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import graphlib
 import os
 import shutil
 import sys
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -106,8 +108,10 @@ def _in_a_thread(work: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One database migrated once per test session: tests that want a migrated one get a copy (migrating every
-    test's database took a large part of the suite's time)."""
+    """One database migrated once per test session (per worker), since migrating every test's database took a large
+    part of the suite's time. SQLite: a file each test gets a copy of. PostgreSQL: a database each test gets emptied
+    (`_empty_postgresql_database`): creating one per test, even from a template, cost the kernel about a second
+    each, for its ~250 files."""
 
     async def migrate(url: str) -> None:
         database = Database(url)
@@ -121,6 +125,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         return
     name = _in_a_thread(_new_postgresql_database())
     _in_a_thread(migrate(_postgresql_url(name)))
+    _in_a_thread(_keep_pristine_rows(name))
     yield name
     _in_a_thread(_drop_postgresql_database(name))
 
@@ -138,15 +143,87 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def migrated_database_url(tmp_path: Path, migrated_template: str) -> AsyncIterator[str]:
-    """A database with every migration applied, copied from the session's template."""
+    """A database with every migration applied and nothing else: the session's template, copied (SQLite) or
+    emptied (PostgreSQL)."""
     if not POSTGRES_URL:
         path = tmp_path / "agora.db"
         shutil.copyfile(migrated_template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    name = await _new_postgresql_database(template=migrated_template)
-    yield _postgresql_url(name)
-    await _drop_postgresql_database(name)
+    await _empty_postgresql_database(migrated_template)
+    yield _postgresql_url(migrated_template)
+
+
+# What migrations wrote into the template (seed rows, the schema's version), kept aside to be put back.
+PRISTINE = "agora_test_pristine"
+
+
+async def _keep_pristine_rows(name: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(name))
+    try:
+        tables = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        await connection.execute(f'CREATE SCHEMA "{PRISTINE}"')
+        for (table,) in tables:
+            await connection.execute(f'CREATE TABLE "{PRISTINE}"."{table}" AS TABLE public."{table}"')
+    finally:
+        await connection.close()
+
+
+async def _empty_postgresql_database(name: str) -> None:
+    """Back to what the migrations left: whoever the last test left connected is cut off, every table emptied
+    (children before parents) and refilled with the template's rows, every sequence restarted."""
+    connection = await asyncpg.connect(_asyncpg_dsn(name))
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        if name not in _EMPTYING:
+            _EMPTYING[name] = await _emptying_script(connection)
+        async with connection.transaction():
+            await connection.execute(_EMPTYING[name])
+    finally:
+        await connection.close()
+
+
+_EMPTYING: dict[str, str] = {}  # the statements that empty each database, worked out once from its catalog
+
+
+async def _emptying_script(connection: asyncpg.Connection) -> str:
+    tables = [row[0] for row in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    children_of: dict[str, set[str]] = {table: set() for table in tables}
+    for child, parent in await connection.fetch(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text FROM pg_constraint "
+        "WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+    ):
+        if child != parent:
+            children_of[parent].add(child)
+    children_first = graphlib.TopologicalSorter(children_of).static_order()
+    sequences = await connection.fetch("SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = 'public'")
+    # Names from the catalog, not from input:
+    statements = [f'DELETE FROM public."{table}"' for table in children_first]  # noqa: S608
+    for table in tables:
+        if await connection.fetchval(f'SELECT EXISTS (SELECT FROM "{PRISTINE}"."{table}")'):  # noqa: S608
+            columns = ", ".join(f'"{column}"' for column in await _stored_columns(connection, table))
+            statements.append(
+                f'INSERT INTO public."{table}" ({columns}) OVERRIDING SYSTEM VALUE '  # noqa: S608
+                f'SELECT {columns} FROM "{PRISTINE}"."{table}"'
+            )
+    statements += [f"SELECT setval('public.\"{sequence}\"', {start}, false)" for sequence, start in sequences]
+    return ";\n".join(statements)
+
+
+async def _stored_columns(connection: asyncpg.Connection, table: str) -> list[str]:
+    """The table's columns but its generated ones (PostgreSQL computes those)."""
+    query = (
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position"
+    )
+    return [row[0] for row in await connection.fetch(query, table)]
+
+
+def _asyncpg_dsn(name: str) -> str:
+    return make_url(POSTGRES_URL).set(drivername="postgresql", database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
