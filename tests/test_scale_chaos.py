@@ -195,9 +195,10 @@ async def test_votes_wait_while_another_program_holds_the_sqlite_write_lock(
 async def test_votes_are_exact_through_a_429_storm_and_5xx_bursts(discord: Emulator, agora: AgoraHarness) -> None:
     message = await create_poll(discord, discord.guild)
     members = await voters(discord, discord.guild)
+    # The 5xx first: discord.py waits 1 + 2 × (tries so far) seconds after each, 16 s once the 429s used 3 tries.
+    errors = discord.faults.server_error("PATCH", "/channels/*/messages/*", times=2, status=502)
     storm = discord.faults.rate_limit("*", "/channels/*", times=12, retry_after=0.05, is_global=True)
     per_route = discord.faults.rate_limit("PATCH", "/channels/*/messages/*", times=6, retry_after=0.05)
-    errors = discord.faults.server_error("PATCH", "/channels/*/messages/*", times=2, status=502)
     burst(discord, message, members)
     await discord.wait_for(lambda: storm.hits == storm.times and per_route.hits and errors.hits == 2, 30, "faults")
     await exact(discord, agora.bot, message)
