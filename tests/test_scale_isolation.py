@@ -345,6 +345,8 @@ class Watch:
 
     Waiting for Agora to be idle costs the bot a gateway send (of which Discord allows 120 a minute), so attempts
     are checked as soon as they are answered, and each phase ends with one wait for whatever work they left behind.
+    B's rows (one query per table) are compared after each group of attempts (one template, form or command),
+    which still names the culprit.
     """
 
     def __init__(self, discord: Emulator, agora: AgoraHarness, beta: Beta, who: MemberDriver) -> None:
@@ -372,20 +374,24 @@ class Watch:
             if MARK.lower() in repr((message.content, message.embeds)).lower():
                 self.leaks.append(f"{label}: sent B's data by DM: {message.content[:300]!r}")
         self.dms = len(dms)
-        rows = await rows_of(self.agora, self.beta.guild.id)
-        changed = [name for name in rows if rows[name] != self.rows.get(name)]
-        if changed:
-            self.leaks.append(f"{label}: changed B's rows in {changed}")
-            self.rows = rows
         seen = discord_side(self.discord, self.beta.guild)
         if seen != self.seen:
             self.leaks.append(f"{label}: changed B in Discord")
             self.seen = seen
 
+    async def rows_kept(self, label: str) -> None:
+        """After a group of attempts: B's rows are as they were."""
+        rows = await rows_of(self.agora, self.beta.guild.id)
+        changed = [name for name in rows if rows[name] != self.rows.get(name)]
+        if changed:
+            self.leaks.append(f"{label}: changed B's rows in {changed}")
+            self.rows = rows
+
     async def phase(self, label: str) -> None:
         """After a phase: once Agora finished what the attempts started, B is still as it was."""
         await self.agora.idle()
         await self.check(f"after {label}")
+        await self.rows_kept(f"after {label}")
 
 
 def without(text: str, sent: Sequence[object]) -> str:
@@ -461,6 +467,7 @@ async def test_no_way_from_one_server_into_another(discord: Emulator, agora: Ago
             picked = ids_for("message", rows, discord, beta)[:1] if is_select else None
             reply = await mallory.forge(source, custom_id, component_type=3 if is_select else 2, values=picked)
             await watch.check(f"component {custom_id}", reply, [custom_id])
+        await watch.rows_kept(f"components {compiled.pattern}")
     await watch.phase("the components")
     for forms in agora.bot.components.forms.values():
         for compiled, _ in forms:
@@ -471,6 +478,7 @@ async def test_no_way_from_one_server_into_another(discord: Emulator, agora: Ago
             for custom_id in forged_ids(compiled.pattern, rows, discord, beta):
                 reply = await mallory.forge(source, custom_id, modal=modal)
                 await watch.check(f"form {custom_id}", reply, [custom_id])
+            await watch.rows_kept(f"forms {compiled.pattern}")
     await watch.phase("the forms")
 
     synced = [form for command in discord.commands() for form in fuzz.forms(command) if form.kind == 1]
@@ -481,6 +489,7 @@ async def test_no_way_from_one_server_into_another(discord: Emulator, agora: Ago
                 typing_in: dict[str, Any] = {option["name"]: 1 if int(option["type"]) == INTEGER else typed}
                 reply = await mallory.type_into(form.path, focused=option["name"], **typing_in)
                 await watch.check(f"autocomplete of /{form.path} {option['name']}={typed!r}", reply, [typed])
+        await watch.rows_kept(f"autocompletes of /{form.path}")
 
     await watch.phase("the autocompletes")
 
@@ -496,6 +505,7 @@ async def test_no_way_from_one_server_into_another(discord: Emulator, agora: Ago
             for given in attempts(form, references(option, rows, discord, beta), option):
                 reply = await mallory.slash(form.path, **given)
                 await watch.check(f"/{form.path} {given}", reply, list(given.values()))
+        await watch.rows_kept(f"/{form.path}")
 
     await watch.phase("the commands")
     assert watch.tried > 200
