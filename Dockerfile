@@ -9,7 +9,7 @@ ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-COPY requirements.lock pyproject.toml README.md alembic.ini ./
+COPY requirements.lock pyproject.toml README.md LICENSE alembic.ini ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY models ./models
