@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from bot.database import Database
 from cogs.polls.render import discord_time, poll_embed, results_embed
 from models import scheduling
+from models.charts import printable
 from models.errors import UserError
 from models.export import to_csv
 from models.polls import rules, service
-from models.polls.chart import ChartText, printable, render_chart
+from models.polls.chart import ChartText, render_chart
 from models.polls.rules import Action, PollRules, Verdict, VoteOp, decide
 from models.polls.tables import PollBallot, PollKey
 from models.polls.writer import VoteWriter

@@ -1,18 +1,22 @@
 """The report as one PNG: a row per panel, a tile per figure — its name, its value, its change since the previous
 period, and a sparkline of its calendar weeks. matplotlib's object API on the Agg canvas (no pyplot): safe in a worker
-thread. matplotlib is imported on the first chart, never at start; call `render` through `asyncio.to_thread`.
-Every word arrives already in the host's language; this module only draws.
+thread (`models.charts`: call `render` through `asyncio.to_thread`). Every word arrives already in the host's
+language; this module only draws.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import textwrap
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from models.charts import png, printable
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLUMNS = 5
 TILE_WIDTH, TILE_HEIGHT, HEADER, PANEL_HEADER, GAP = 2.1, 1.05, 0.5, 0.3, 0.04  # inches
@@ -21,8 +25,6 @@ TILE = "#F2F3F5"
 UP, DOWN, FLAT = "#2D7D46", "#C0392B", "#6B7280"
 LINE = "#5865F2"
 PANEL = "#4E5058"
-# matplotlib's font caches are shared: one chart at a time keeps them consistent across threads.
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -35,31 +37,24 @@ class Tile:
     spark: Sequence[float | None] = field(default_factory=tuple)
 
 
-def printable(text: str) -> str:
-    """Drop what the bundled DejaVu font cannot draw (emoji outside the basic plane, joiners, selectors)."""
-    kept = "".join(char for char in text if ord(char) <= 0xFFFF and char not in "\u200d\ufe0f\ufe0e\u20e3")
-    return " ".join(kept.split())
-
-
 def render(title: str, tiles: Sequence[Tile]) -> bytes:
     """A row per panel (its name, then its tiles) under a title, as PNG bytes. One axes in inches and as few text
     objects as the content needs: drawing glyphs is most of the cost."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import LineCollection
-    from matplotlib.figure import Figure
-    from matplotlib.patches import FancyBboxPatch
-
     rows = [list(group) for _, group in itertools.groupby(tiles, key=lambda tile: tile.panel)]
     width = COLUMNS * TILE_WIDTH
-    height = HEADER + sum(PANEL_HEADER + TILE_HEIGHT * math.ceil(len(row) / COLUMNS) for row in rows)
-    with _LOCK:
-        figure = Figure(figsize=(width, max(height, HEADER + TILE_HEIGHT)), dpi=DPI)
-        FigureCanvasAgg(figure)
+    height = max(
+        HEADER + sum(PANEL_HEADER + TILE_HEIGHT * math.ceil(len(row) / COLUMNS) for row in rows), HEADER + TILE_HEIGHT
+    )
+
+    def draw(figure: Figure) -> None:
+        from matplotlib.collections import LineCollection
+        from matplotlib.patches import FancyBboxPatch
+
         axes = figure.add_axes((0, 0, 1, 1))
         axes.set_axis_off()
         axes.set_xlim(0, width)
-        axes.set_ylim(0, max(height, HEADER + TILE_HEIGHT))
-        top = max(height, HEADER + TILE_HEIGHT)
+        axes.set_ylim(0, height)
+        top = height
         axes.text(0.15, top - HEADER / 2, printable(title)[:90], fontsize=12, weight="bold", va="center")
         top -= HEADER
         sparks: list[list[tuple[float, float]]] = []
@@ -80,9 +75,8 @@ def render(title: str, tiles: Sequence[Tile]) -> bytes:
                 sparks.extend(_spark(tile.spark, x + w * 0.58, y + h * 0.3, w * 0.36, h * 0.32))
             top -= TILE_HEIGHT * math.ceil(len(row) / COLUMNS)
         axes.add_collection(LineCollection(sparks, colors=LINE, linewidths=1.2))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+
+    return png(width, height, draw, dpi=DPI)
 
 
 def _spark(

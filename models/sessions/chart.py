@@ -1,21 +1,21 @@
 """The feedback trend as one PNG: the average rating of each occurrence (or pulse round) as a line, with how many
-answered as bars behind it. matplotlib's object API on the Agg canvas (no pyplot): safe in a worker thread.
-
-matplotlib is imported on the first chart, never at start; call `render_trend` through `asyncio.to_thread`.
+answered as bars behind it (`models.charts`: call it through `asyncio.to_thread`).
 """
 
 from __future__ import annotations
 
-import io
 import textwrap
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from models.charts import png, printable
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LINE_COLOR = "#5865F2"
 BAR_COLOR = "#D0D4F7"
-# matplotlib's font caches are shared: one chart at a time keeps them consistent across threads.
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -27,24 +27,15 @@ class TrendText:
     answers_axis: str
 
 
-def printable(text: str) -> str:
-    """Drop what the bundled DejaVu font cannot draw (emoji outside the basic plane, joiners, selectors)."""
-    kept = "".join(char for char in text if ord(char) <= 0xFFFF and char not in "\u200d\ufe0f\ufe0e\u20e3")
-    return " ".join(kept.split())
-
-
 def render_trend(
     text: TrendText, labels: Sequence[str], averages: Sequence[float | None], answers: Sequence[int]
 ) -> bytes:
     """One point per occurrence, left to right in time; occurrences without answers leave a gap in the line."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
     positions = list(range(len(labels)))
-    with _LOCK:
-        figure = Figure(figsize=(max(6.0, min(16.0, 1 + 0.6 * len(labels))), 4.2), dpi=100)
-        FigureCanvasAgg(figure)
+
+    def draw(figure: Figure) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         bars = figure.add_subplot()
         bars.bar(positions, answers, color=BAR_COLOR, width=0.6)
         bars.set_ylabel(printable(text.answers_axis))
@@ -60,6 +51,5 @@ def render_trend(
         bars.set_xticks(positions, names, rotation=45)
         bars.set_title("\n".join(textwrap.wrap(printable(text.title), 70)[:2]), loc="left", fontsize=11)
         figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+
+    return png(max(6.0, min(16.0, 1 + 0.6 * len(labels))), 4.2, draw)
