@@ -344,3 +344,32 @@ async def test_a_word_in_most_posts_ranks_the_newest_candidates_on_both_database
     assert found.total == CANDIDATES
     assert {entry.message_id for entry, _ in found.hits} <= {100 + n for n in range(50, CANDIDATES + 50)}
     assert [entry.message_id for entry, _ in found.hits] == [648, 645, 642]
+
+
+# --- catching up after downtime --------------------------------------------------------------------------------
+
+EDITED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("message_id", "edited_at", "expected"),
+    [
+        (1, None, False),  # indexed, never edited
+        (1, EDITED, True),  # edited since it was indexed
+        (2, EDITED, False),  # indexed with this edit already
+        (2, EDITED + timedelta(minutes=1), True),  # edited again
+        (3, None, True),  # never indexed
+    ],
+)
+def test_a_message_read_back_is_indexed_again_only_when_new_or_edited_since(
+    message_id: int, edited_at: datetime | None, expected: bool
+) -> None:
+    assert rules.out_of_date({1: None, 2: EDITED}, message_id, edited_at) is expected
+
+
+def test_only_messages_within_what_was_read_back_count_as_deleted() -> None:
+    indexed = [10, 20, 30, 40]
+    assert rules.vanished(indexed, {20, 40, 50}, whole_thread=True) == [10, 30]
+    assert rules.vanished(indexed, {20, 40, 50}, whole_thread=False) == [30]  # 10 is older than what was read
+    assert rules.vanished(indexed, set(), whole_thread=True) == indexed
+    assert rules.vanished(indexed, set(), whole_thread=False) == []

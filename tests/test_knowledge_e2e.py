@@ -140,6 +140,26 @@ async def test_posts_and_replies_are_indexed_and_follow_edits_and_deletions(
     assert await entries(agora) == []
 
 
+async def test_what_was_written_edited_or_deleted_while_offline_reaches_the_index(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    community = await set_up(discord, agora)
+    bob, carol = await discord.member("bob"), await discord.member("carol")
+    thread = await bob.post(community.channel, "How to test async code?", "I need testing advice.", tags=["Question"])
+    edited = await carol.say(thread, "Use pytest fixtures.")
+    deleted = await carol.say(thread, "Try the trio library.")
+    await agora.idle()
+    await agora.stop()
+    await carol.edit(edited, "Use unittest mocks.")
+    await carol.delete(deleted)
+    await bob.say(thread, "Thanks, asyncio tasks are clear now.")
+    await agora.start()  # returns once every catch-up has finished
+    assert "Nothing found" in results(await slash(bob, "kb search", query="fixture"))
+    assert "unittest" in results(await slash(bob, "kb search", query="mock"))
+    assert "Nothing found" in results(await slash(bob, "kb search", query="trio"))
+    assert "Thanks" in results(await slash(bob, "kb search", query="tasks"))
+
+
 async def test_opted_out_members_are_never_indexed(discord: Emulator, agora: AgoraHarness) -> None:
     community = await set_up(discord, agora)
     bob, carol = await discord.member("bob"), await discord.member("carol", locale="fr")

@@ -1,6 +1,6 @@
 """What the knowledge base does on its own: it indexes the knowledge channel's posts and replies as they are written,
 edited and deleted, counts helpful reactions, follows threads (title, tags, deletion), sets up a forum's tags when a
-host picks it, posts the weekly digest, and catches up on replies written while it was offline."""
+host picks it, posts the weekly digest, and catches up on what was written, edited or deleted while it was offline."""
 
 from __future__ import annotations
 
@@ -214,8 +214,9 @@ class KnowledgeEvents(ResourceCommands):
             await digest.record_digest(session, guild.id, week, channel.id, message.id)
 
     async def catch_up(self) -> None:
-        """Every server gets its weekly digest job; replies written in open knowledge threads while Agora was
-        offline are indexed (up to CATCH_UP_THREADS threads and CATCH_UP_MESSAGES messages each)."""
+        """Every server gets its weekly digest job; what members wrote, edited or deleted in open knowledge threads
+        while Agora was offline reaches the index (up to CATCH_UP_THREADS threads, the latest CATCH_UP_MESSAGES
+        messages of each)."""
         for guild in self.bot.guilds:
             try:
                 await self.schedule_digest(guild)
@@ -228,12 +229,22 @@ class KnowledgeEvents(ResourceCommands):
             context = await self.bot.context(session, guild.id)
         threads = [t for t in guild.threads if knowledge_thread(t, context) is not None][:CATCH_UP_THREADS]
         for thread in threads:
+            await self.catch_up_thread(guild, thread)
+
+    async def catch_up_thread(self, guild: discord.Guild, thread: discord.Thread) -> None:
+        async with self.bot.db.transaction() as session:
+            indexed = await index.thread_entries(session, guild.id, thread.id)
+        try:
+            read = [message async for message in thread.history(limit=CATCH_UP_MESSAGES)]
+        except discord.HTTPException as error:
+            log.info("could not read thread %s to catch up (%s)", thread.id, error.status)
+            return
+        for message in reversed(read):  # oldest first, as they were written
+            if message.author.bot or message.type not in INDEXED_TYPES:
+                continue
+            if rules.out_of_date(indexed, message.id, message.edited_at):
+                await self.index_live(message)
+        gone = rules.vanished(indexed, {m.id for m in read}, whole_thread=len(read) < CATCH_UP_MESSAGES)
+        if gone:
             async with self.bot.db.transaction() as session:
-                last = await index.last_indexed(session, guild.id, thread.id)
-            after = discord.Object(last) if last else None
-            try:
-                async for message in thread.history(limit=CATCH_UP_MESSAGES, after=after, oldest_first=True):
-                    if not message.author.bot and message.type in INDEXED_TYPES:
-                        await self.index_live(message)
-            except discord.HTTPException as error:
-                log.info("could not read thread %s to catch up (%s)", thread.id, error.status)
+                await index.unindex_messages(session, guild.id, gone)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.base import insert_or_ignore
@@ -155,14 +155,14 @@ async def index_many(session: AsyncSession, drafts: Sequence[Draft]) -> int:
     return len(rows)
 
 
-async def last_indexed(session: AsyncSession, guild_id: int, thread_id: int) -> int | None:
-    """The newest indexed message of a thread (catching up reads what came after)."""
-    found = await session.scalar(
-        select(func.max(KnowledgeEntry.message_id)).where(
+async def thread_entries(session: AsyncSession, guild_id: int, thread_id: int) -> dict[int, datetime | None]:
+    """The indexed messages of a thread and when each was last edited (catching up compares them with Discord)."""
+    rows = await session.execute(
+        select(KnowledgeEntry.message_id, KnowledgeEntry.edited_at).where(
             KnowledgeEntry.guild_id == guild_id, KnowledgeEntry.thread_id == thread_id
         )
     )
-    return int(found) if found else None
+    return {int(message_id): edited_at for message_id, edited_at in rows}
 
 
 async def unindex_message(session: AsyncSession, guild_id: int, message_id: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -311,3 +312,24 @@ class Page:
     def of(cls, wanted: int, total: int, size: int) -> Page:
         count = max(1, math.ceil(min(total, MAX_RESULTS) / size))
         return cls(min(max(0, wanted), count - 1), count)
+
+
+# --- catching up after downtime --------------------------------------------------------------------------------
+
+
+def out_of_date(indexed: Mapping[int, datetime | None], message_id: int, edited_at: datetime | None) -> bool:
+    """Whether a message read back from Discord must be indexed again: never indexed, or edited since (`indexed`
+    maps each indexed message to when it was last edited)."""
+    if message_id not in indexed:
+        return True
+    known = indexed[message_id]
+    return edited_at is not None and (known is None or edited_at > known)
+
+
+def vanished(indexed: Iterable[int], read: Collection[int], *, whole_thread: bool) -> list[int]:
+    """Indexed messages Discord no longer has, among those the read covered: the whole thread, or (when only its
+    latest messages were read) from the oldest message read on."""
+    if not read:
+        return sorted(indexed) if whole_thread else []
+    oldest = min(read)
+    return sorted(m for m in indexed if m not in read and (whole_thread or m >= oldest))
