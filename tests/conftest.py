@@ -1,4 +1,5 @@
-"""Shared fixtures: a real database per test (a SQLite file, or a fresh PostgreSQL database when configured)."""
+"""Shared fixtures: a real database per test (a SQLite file, or a PostgreSQL database when configured), migrated or
+empty, and Agora started against the emulator."""
 
 from __future__ import annotations
 
