@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.database import Database
 from bot.errors import ConfigError
 from bot.members import release_memory
+from bot.replies import Watchdog
 from bot.scheduler import Scheduler
 from bot.translator import CommandTranslator
 from bot.tree import AgoraTree
@@ -90,6 +91,7 @@ class Agora(commands.Bot):
         self.synced: dict[str, int] = {}  # what this start synced: commands per scope
         self.cog_modules = tuple(cogs)
         self.components = Components(self)
+        self.watchdog = Watchdog()
         self._catching_up = False
         self.caught_up = asyncio.Event()
         self._shutdown: asyncio.Task[None] | None = None
@@ -212,6 +214,7 @@ class Agora(commands.Bot):
         self.caught_up.set()
 
     async def on_interaction(self, interaction: Interaction) -> None:
+        self.watchdog.watch(interaction)
         await self.components.route(interaction)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
@@ -282,6 +285,7 @@ class Agora(commands.Bot):
         await self.close()
 
     async def _shut_down(self) -> None:
+        self.watchdog.close()
         if hasattr(self, "scheduler"):
             await self.scheduler.shutdown()
         await super().close()

@@ -1,11 +1,20 @@
-"""Answering members: in their language, ephemerally for anything personal, never pinging @everyone or roles."""
+"""Answering members: in their language, ephemerally for anything personal, never pinging @everyone or roles.
+
+Discord drops an interaction that gets no first answer within 3 seconds, and the member reads "The application did
+not respond" (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction).
+On a busy machine even a plain command can take that long, so `Watchdog` answers "thinking…" for any interaction
+still silent 2 seconds after Discord created it. Handlers therefore answer only through the helpers below
+(`send_ephemeral`, `think`, `acknowledge`, `update_message`, `open_form`), which take one lock per interaction and
+use the follow-up route once the first answer was given, whoever gave it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -20,6 +29,75 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+ANSWER_DEADLINE = 3.0  # seconds Discord waits for an interaction's first answer
+DEFER_AT = 2.0  # seconds after Discord created it that a silent interaction gets "thinking…"
+DEFER_AFTER_AT_LEAST = 0.5  # after it reached Agora, whatever the clocks say: a form has time to open
+WATCHED = (
+    discord.InteractionType.application_command,
+    discord.InteractionType.component,
+    discord.InteractionType.modal_submit,
+)
+
+
+class FormTooLateError(UserError):
+    """A form can only be the first answer; the watchdog had already answered "thinking…"."""
+
+    key = "errors.form_too_late"
+
+
+def _answering(interaction: discord.Interaction[Any]) -> asyncio.Lock:
+    """One answer at a time per interaction: the watchdog's defer and a handler's reply never cross."""
+    lock = interaction.extras.get("agora.answering")
+    if lock is None:
+        lock = interaction.extras["agora.answering"] = asyncio.Lock()
+    return cast(asyncio.Lock, lock)
+
+
+class Watchdog:
+    """Defers any interaction still unanswered near Discord's deadline (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._deferring: set[asyncio.Task[None]] = set()
+
+    def watch(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type not in WATCHED:
+            return
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        delay = max(DEFER_AFTER_AT_LEAST, min(DEFER_AT, DEFER_AT - age))
+        loop = asyncio.get_running_loop()
+        self._timers[interaction.id] = loop.call_later(delay, self._due, interaction)
+
+    def _due(self, interaction: discord.Interaction[Any]) -> None:
+        del self._timers[interaction.id]
+        if not interaction.response.is_done():
+            task = asyncio.get_running_loop().create_task(_defer_late(interaction))
+            self._deferring.add(task)
+            task.add_done_callback(self._deferring.discard)
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for task in self._deferring:
+            task.cancel()
+
+
+async def _defer_late(interaction: discord.Interaction[Any]) -> None:
+    """A component's message stays as it is (a silent defer); a command shows "thinking…" only to the member."""
+    async with _answering(interaction):
+        if interaction.response.is_done():
+            return
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        try:
+            if interaction.message is not None:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as failure:
+            log.warning("could not defer interaction %s at %.1f s (%s)", interaction.id, age, failure.status)
+            return
+    log.info("interaction %s was still unanswered at %.1f s: deferred", interaction.id, age)
 
 
 async def language_for(interaction: discord.Interaction[Agora]) -> str:
@@ -33,13 +111,48 @@ async def language_for(interaction: discord.Interaction[Agora]) -> str:
         return (await client.context(session, interaction.guild_id, interaction)).reply_language
 
 
-async def send_ephemeral(interaction: discord.Interaction, content: str, **kwargs: Any) -> None:
+async def send_ephemeral(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
     kwargs.setdefault("allowed_mentions", NO_PINGS)
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+    async with _answering(interaction):
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                discord.utils.MISSING if content is None else content, ephemeral=True, **kwargs
+            )
+        else:
+            await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+async def think(interaction: discord.Interaction[Any]) -> None:
+    """Show "thinking…" to the member alone before slow work; the next `send_ephemeral` replaces it."""
+    async with _answering(interaction):
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+
+
+async def acknowledge(interaction: discord.Interaction[Any]) -> None:
+    """Take a component's click without a visible answer yet; `update_message` edits its message later."""
+    async with _answering(interaction):
+        if not interaction.response.is_done():
+            await interaction.response.defer()
+
+
+async def update_message(interaction: discord.Interaction[Any], **changes: Any) -> None:
+    """Edit the message whose component was used (its content, embeds, view), as the first answer or after one."""
+    async with _answering(interaction):
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**changes)
+        else:
+            await interaction.response.edit_message(**changes)
+
+
+async def open_form(interaction: discord.Interaction[Any], form: discord.ui.Modal) -> None:
+    """Show a form; Discord takes one only as the first answer, so after a late "thinking…" the member is asked
+    to try again."""
+    async with _answering(interaction):
+        if interaction.response.is_done():
+            raise FormTooLateError()
+        await interaction.response.send_modal(form)
 
 
 async def report_error(interaction: discord.Interaction[Agora], error: BaseException) -> None:

@@ -14,7 +14,7 @@ from bot import i18n
 from bot.capability import Capability
 from bot.checks import guild_of
 from bot.client import Agora, Interaction
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral
 from bot.ui import custom_id, form, form_view, own
 from models import profiles
 from models.base import utcnow
@@ -113,7 +113,7 @@ class Profiles(
             for name, style, limit in FIELDS
         ]
         form_id = custom_id("profiles", "edit", guild.id, interaction.user.id)
-        await interaction.response.send_modal(form_view(i18n.t(language, "profiles.edit.title"), form_id, inputs))
+        await open_form(interaction, form_view(i18n.t(language, "profiles.edit.title"), form_id, inputs))
 
     @form("profiles", "edit", r"(?P<guild>\d+):(?P<member>\d+)")
     async def save(self, interaction: Interaction, values: dict[str, str], *, guild: int, member: int) -> None:

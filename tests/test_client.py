@@ -19,6 +19,8 @@ from bot.client import Agora
 from bot.config import DiscordSettings, Settings
 from cogs import COGS
 from playground.emulator import Emulator, RunBot
+from playground.emulator.state import DEFERRED_MESSAGE as DEFERRED
+from playground.emulator.state import DEFERRED_UPDATE, Interaction
 from tests.conftest import AgoraHarness
 
 
@@ -72,6 +74,45 @@ async def test_components_and_forms_nobody_claims_get_a_kind_answer(discord: Emu
     assert gone.ephemeral and gone.content.startswith("Ceci n'est plus disponible.")
     late = await alice.submit_modal({"note": "too late"})
     assert late.ephemeral and late.content.startswith("Ceci n'est plus disponible.")
+
+
+def arrived(discord: Emulator, label: str) -> Interaction | None:
+    """The interaction the driver sent under `label`, once the bot gave it a first answer."""
+    return next((i for i in discord.state.interactions.values() if i.label == label and i.acknowledged), None)
+
+
+async def test_a_command_still_silent_after_two_seconds_shows_thinking_then_its_answer(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    alice = await discord.member("alice")
+    answering = asyncio.create_task(alice.slash("slow"))
+    deferred = await discord.wait_for(lambda: arrived(discord, "/slow"), what="the watchdog's deferral")
+    assert deferred.response is not None and deferred.response.type == DEFERRED
+    assert deferred.ephemeral and not answering.done()  # "thinking…", for alice alone; the command still waits
+    probe(agora).gate.set()
+    answered = await answering
+    assert answered is deferred and answered.ephemeral and answered.content == "done waiting"
+
+
+async def test_a_slow_button_is_deferred_silently_then_edits_its_message_or_asks_to_try_again(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    alice = await discord.member("alice", locale="fr")
+    await alice.slash("slow-buttons")
+    message = discord.guild.channel("general").messages[-1]
+    for button in ("Slow edit", "Slow form"):
+        before = message.content
+        clicking = asyncio.create_task(alice.click(message, button))
+        label = f"click on {button!r}"
+        deferred = await discord.wait_for(lambda: arrived(discord, label), what=f"the deferral of {label}")  # noqa: B023
+        assert deferred.response is not None and deferred.response.type == DEFERRED_UPDATE
+        assert message.content == before and not clicking.done()
+        probe(agora).gate.set()
+        answered = await clicking
+        probe(agora).gate = asyncio.Event()
+    assert message.content == "edited after the wait"
+    assert answered.modal is None and answered.ephemeral  # a form cannot follow a deferral: the member is told
+    assert answered.content == "L'ouverture a pris trop de temps. Veuillez réessayer."
 
 
 async def test_reaction_events_reach_the_bot(discord: Emulator, agora: AgoraHarness) -> None:

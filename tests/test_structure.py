@@ -91,5 +91,33 @@ def test_the_product_never_imports_the_playground(path: Path) -> None:
     assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}: only tests and bench may"
 
 
+def answers_directly(path: Path) -> list[int]:
+    """Lines that answer an interaction through discord.py's `interaction.response` or `edit_original_response`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in {"response", "edit_original_response"}
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "interaction"
+    )
+
+
+@pytest.mark.parametrize(
+    "path", python_files(ROOT / "bot") + python_files(COGS), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_interactions_are_answered_through_the_shared_helpers(path: Path) -> None:
+    """Only `bot/replies.py` answers directly: its helpers and the watchdog that defers a silent interaction before
+    Discord's 3 seconds take turns; a direct answer could cross the watchdog's and be refused."""
+    if path == ROOT / "bot" / "replies.py":
+        return
+    lines = answers_directly(path)
+    assert not lines, (
+        f"{path.relative_to(ROOT)}:{lines} answers directly: use send_ephemeral, think, acknowledge, "
+        "update_message or open_form from bot.replies"
+    )
+
+
 def test_the_checks_see_every_file() -> None:
     assert len(python_files(MODELS)) > 10 and len(python_files(COGS)) > 3 and len(python_files(PLAYGROUND)) > 10

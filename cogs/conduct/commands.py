@@ -12,7 +12,7 @@ from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import display_names, load_members
-from bot.replies import send_ephemeral, send_export
+from bot.replies import open_form, send_ephemeral, send_export, think
 from bot.ui import custom_id, form_view
 from cogs.conduct.components import ConductComponents, version_view
 from cogs.conduct.render import status_lines, version_embed
@@ -62,7 +62,7 @@ class ConductCommands(ConductComponents):
         )
         title = i18n.t(language, "conduct.report.title_anonymous" if anonymous else "conduct.report.title")
         form_id = custom_id("conduct", "report", guild.id, interaction.channel_id or 0, int(anonymous))
-        await interaction.response.send_modal(form_view(title, form_id, [what, link]))
+        await open_form(interaction, form_view(title, form_id, [what, link]))
 
     @app_commands.command(name="edit", description="Write the code of conduct in one language")
     @app_commands.describe(language="Which text to write")
@@ -85,7 +85,7 @@ class ConductCommands(ConductComponents):
         )
         title = i18n.t(mine, "conduct.edit.title", language=language.name)
         form_id = custom_id("conduct", "edit", guild.id, language.value)
-        await interaction.response.send_modal(form_view(title, form_id, [field]))
+        await open_form(interaction, form_view(title, form_id, [field]))
 
     @app_commands.command(name="publish", description="Publish the code of conduct in the rules channel")
     @host_only()
@@ -98,7 +98,7 @@ class ConductCommands(ConductComponents):
             publication = await conduct.publish(session, guild.id, texts, member_id=interaction.user.id, now=utcnow())
             place = await conduct.conduct_settings(session, guild.id)
             old = place.rules_message_id if place.rules_channel_id == channel.id else None
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         version = publication.version
         message = await post_rules(channel, version, context.language, old)
         async with self.bot.db.transaction() as session:
@@ -118,7 +118,7 @@ class ConductCommands(ConductComponents):
     @host_only()
     async def status(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         people = [member.id for member in await load_members(guild)]
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
@@ -142,7 +142,7 @@ class ConductCommands(ConductComponents):
     @host_only()
     async def export(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             ledger = await conduct.acceptance_ledger(session, guild.id)

@@ -15,7 +15,7 @@ from discord.app_commands import locale_str
 from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral
 from bot.ui import custom_id, form_view
 from cogs.groups.lifecycle import GroupLifecycle
 from cogs.groups.render import fit, info_embed, suggestion_lines
@@ -103,7 +103,7 @@ class GroupCommands(GroupLifecycle):
             ),
         ]
         form_id = custom_id("groups", "create", cap or 0, int(private), int(role), parent.id if parent else 0)
-        await interaction.response.send_modal(form_view(t(language, "groups.create.form_title"), form_id, inputs))
+        await open_form(interaction, form_view(t(language, "groups.create.form_title"), form_id, inputs))
 
     @app_commands.command(name="list", description="Active working groups, with members and recent activity")
     @app_commands.describe(kind="Working groups or committees", page="Which page")
@@ -266,7 +266,7 @@ class GroupCommands(GroupLifecycle):
         ]
         form_id = custom_id("groups", "archive", found.id, int(share))
         title = t(language, "groups.archive.form_title", name=found.name)
-        await interaction.response.send_modal(form_view(title, form_id, inputs))
+        await open_form(interaction, form_view(title, form_id, inputs))
 
     @join_command.autocomplete("group")
     async def any_group(self, interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -15,7 +15,7 @@ from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import load_members
-from bot.replies import csv_file, send_ephemeral
+from bot.replies import csv_file, send_ephemeral, think
 from cogs.groups.commands import GroupCommands
 from cogs.groups.components import review_view, teams_view
 from cogs.groups.render import fit, health_lines, team_lines
@@ -150,7 +150,7 @@ class GroupHosting(GroupCommands):
         now = utcnow()
         chosen = " ".join((prefix or role.name).split())
         rules.check_name(f"{chosen} 99")  # the teams' names must be valid group names
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         cohort = [member.id for member in await load_members(guild) if member.get_role(role.id) is not None]
         if len(cohort) < TEAM_MIN:
             raise TooFewToFormError(role=role.name, count=len(cohort))

@@ -12,7 +12,7 @@ from bot import i18n
 from bot.checks import channel_problems, guild_of
 from bot.client import Interaction
 from bot.delivery import NO_PINGS, post, postable
-from bot.replies import send_ephemeral
+from bot.replies import acknowledge, send_ephemeral, think, update_message
 from bot.ui import form
 from cogs.groups.components import page_view, review_view
 from cogs.groups.membership import GroupMembership
@@ -38,7 +38,7 @@ class GroupLifecycle(GroupMembership):
     ) -> None:
         """The charter form: the group exists once its space does, or waits for a host when approval is on."""
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         now = utcnow()
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
@@ -81,7 +81,7 @@ class GroupLifecycle(GroupMembership):
     async def review(self, interaction: Interaction, group_id: int, *, approve: bool) -> None:
         """A host's decision on a pending group; approving makes its space (or it stays pending if that fails)."""
         guild = guild_of(interaction)
-        await interaction.response.defer()
+        await acknowledge(interaction)
         async with self.lock(group_id):
             async with self.bot.db.transaction() as session:
                 context = await self.bot.context(session, guild.id, interaction)
@@ -105,8 +105,8 @@ class GroupLifecycle(GroupMembership):
         outcome = "approved" if approve else "rejected"
         if leads:
             await self.tell(guild, leads[0], content=i18n.t(language, f"groups.review.dm_{outcome}", **facts))
-        await interaction.edit_original_response(
-            content=i18n.t(language, f"groups.review.{outcome}", host=host, **facts), view=None
+        await update_message(
+            interaction, content=i18n.t(language, f"groups.review.{outcome}", host=host, **facts), view=None
         )
 
     async def show_list(self, interaction: Interaction, *, committees: bool, page: int, edit: bool = False) -> None:
@@ -118,7 +118,7 @@ class GroupLifecycle(GroupMembership):
         embed = list_embed(found, language, committees=committees, others=others)
         view = page_view(committees, found.number, found.pages, language)
         if edit:
-            await interaction.response.edit_message(embed=embed, view=view)
+            await update_message(interaction, embed=embed, view=view)
         else:
             await send_ephemeral(interaction, "", embed=embed, **({"view": view} if view else {}))
 
@@ -128,7 +128,7 @@ class GroupLifecycle(GroupMembership):
     ) -> None:
         """The archive form: the project is recorded, the space closed, the summary posted (and shared if asked)."""
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.lock(group):
             async with self.bot.db.transaction() as session:
                 context = await self.bot.context(session, guild.id, interaction)
@@ -176,7 +176,7 @@ class GroupLifecycle(GroupMembership):
     async def create_teams(self, interaction: Interaction, formation_id: int) -> None:
         """One group per previewed team, its first member leading; a team whose group fails is named, not half-made."""
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         now = utcnow()
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)

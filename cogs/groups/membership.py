@@ -13,7 +13,7 @@ from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import member_of
-from bot.replies import send_ephemeral
+from bot.replies import acknowledge, send_ephemeral, update_message
 from cogs.groups.components import invite_view, request_view
 from cogs.groups.spaces import GroupSpaces, SpaceFailedError
 from models.base import utcnow
@@ -92,7 +92,7 @@ class GroupMembership(GroupSpaces):
     async def answer_request(self, interaction: Interaction, group_id: int, member_id: int, *, accept: bool) -> None:
         """A lead (or a host) accepts or declines; the requester hears by DM, the request message shows who did."""
         guild = guild_of(interaction)
-        await interaction.response.defer()
+        await acknowledge(interaction)
         async with self.lock(group_id):
             async with self.bot.db.transaction() as session:
                 context = await self.bot.context(session, guild.id, interaction)
@@ -112,7 +112,7 @@ class GroupMembership(GroupSpaces):
         await self.tell(guild, member_id, content=told)
         who = {"member": f"<@{member_id}>", "lead": interaction.user.mention}
         key = "groups.space.request_accepted" if joined is not None else "groups.space.request_declined"
-        await interaction.edit_original_response(content=i18n.t(language, key, **who), view=None)
+        await update_message(interaction, content=i18n.t(language, key, **who), view=None)
 
     async def invite(self, interaction: Interaction, group: Group, invitee: discord.Member) -> None:
         guild = guild_of(interaction)

@@ -20,7 +20,7 @@ from bot.capability import Capability, job, listener
 from bot.checks import guild_of, host_only
 from bot.client import Agora, Interaction
 from bot.delivery import NO_PINGS, post, postable
-from bot.replies import csv_file, send_ephemeral
+from bot.replies import csv_file, send_ephemeral, think
 from cogs.insights import render
 from models.base import utcnow
 from models.guild_settings import GuildContext
@@ -39,7 +39,7 @@ class Insights(Capability):
     async def insights(self, interaction: Interaction, period: app_commands.Range[str, 1, 20] | None = None) -> None:
         guild = guild_of(interaction)
         days = rules.parse_period(period)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         now = utcnow()
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)

@@ -9,7 +9,7 @@ from discord import app_commands
 from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
-from bot.replies import send_ephemeral, send_export
+from bot.replies import send_ephemeral, send_export, think, update_message
 from bot.ui import own
 from cogs.knowledge.base import knowledge_channel
 from cogs.knowledge.components import pages_view
@@ -113,7 +113,7 @@ class KnowledgeCommands(KnowledgeSharing):
             tags = await service.thread_tags(session, [entry for entry, _ in found.hits])
         view = pages_view(saved.id, page)
         embed = results_embed(saved, found, page, language, tags)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await update_message(interaction, embed=embed, view=view)
 
     @kb.command(name="optout", description="Keep all your messages out of the knowledge base")
     async def optout(self, interaction: Interaction) -> None:
@@ -137,7 +137,7 @@ class KnowledgeCommands(KnowledgeSharing):
     @host_only()
     async def export(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             rows = await service.export_rows(session, guild.id)
@@ -216,7 +216,7 @@ class KnowledgeCommands(KnowledgeSharing):
                     raise UnknownTagError(tag=name[:40], forum=channel.mention)
                 await service.set_tag(session, guild.id, kind, found.id, now=utcnow())
             settings = await service.knowledge_settings(session, guild.id)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         mapping = await self.ensure_tags(channel, settings, context.language)
         await self.record_tags(guild.id, mapping)
         lines = [i18n.t(language, "knowledge.tags.title", forum=channel.mention)]

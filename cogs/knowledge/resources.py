@@ -11,7 +11,7 @@ from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import post, postable, send_dm
 from bot.members import find_member
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, think, update_message
 from cogs.knowledge.commands import KnowledgeCommands
 from cogs.knowledge.components import MarkButton, ResourcePageButton, UpvoteButton, review_view
 from cogs.knowledge.render import escape, listing_embed, mine_embed, review_embed
@@ -76,7 +76,7 @@ class ResourceCommands(KnowledgeCommands):
                 now=utcnow(),
             )
             resource_id = resource.id
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         channel = postable(guild, context.settings.moderators_channel_id)
         review = None
         if channel is not None:
@@ -158,7 +158,7 @@ class ResourceCommands(KnowledgeCommands):
                 item.item.row = 4
                 view.add_item(item)
         if edit:
-            await interaction.response.edit_message(embed=embed, view=view)
+            await update_message(interaction, embed=embed, view=view)
         else:
             await send_ephemeral(interaction, "", embed=embed, view=view)
 
@@ -179,7 +179,7 @@ class ResourceCommands(KnowledgeCommands):
             resource = await resources.decide(
                 session, guild.id, resource_id, approve=approve, host_id=interaction.user.id, now=utcnow()
             )
-        await interaction.response.edit_message(embed=review_embed(resource, context.language), view=None)
+        await update_message(interaction, embed=review_embed(resource, context.language), view=None)
         suggester = await find_member(guild, resource.suggested_by)
         if suggester is not None:
             key = "knowledge.resource.told_approved" if approve else "knowledge.resource.told_rejected"

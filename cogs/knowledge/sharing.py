@@ -13,7 +13,7 @@ from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import NO_PINGS, send_dm
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral, think, update_message
 from bot.ui import custom_id, form, form_view
 from cogs.knowledge.base import (
     KnowledgeBase,
@@ -87,7 +87,7 @@ class KnowledgeSharing(KnowledgeBase):
                 required=required,
             )
             modal.add_item(discord.ui.Label(text=i18n.t(language, "knowledge.share.field_tags"), component=select))
-        await interaction.response.send_modal(modal)
+        await open_form(interaction, modal)
 
     def tag_options(self, channel: KnowledgeChannel, settings: Any, language: str) -> list[discord.SelectOption]:
         """A forum's tags members may apply (not Solved, not moderated); Agora's kinds in a text channel."""
@@ -119,7 +119,7 @@ class KnowledgeSharing(KnowledgeBase):
         else:
             kinds = [Tag(value) for value in chosen if value in {tag.value for tag in rules.SHARE_TAGS}]
             names = [i18n.t(context.language, f"knowledge.tag.{tag.value}") for tag in kinds]
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         embed = post_embed(title, content, interaction.user, link, names, context.language)
         if isinstance(channel, discord.ForumChannel):
             made = await channel.create_thread(name=title, embed=embed, applied_tags=tags, allowed_mentions=NO_PINGS)
@@ -207,7 +207,7 @@ class KnowledgeSharing(KnowledgeBase):
         async with self.bot.db.transaction() as session:
             removed = await service.withdraw(session, guild_id, entry_id, interaction.user.id, now=utcnow())
         key = "knowledge.save.withdrawn_done" if removed else "knowledge.save.withdrawn_already"
-        await interaction.response.edit_message(content=i18n.t(language, key), view=None)
+        await update_message(interaction, content=i18n.t(language, key), view=None)
 
     # --- solved threads -------------------------------------------------------------------------------------
 
@@ -284,8 +284,7 @@ class KnowledgeSharing(KnowledgeBase):
             row = await self.allowed_thread(session, interaction, thread_id)
             await index.mark_answer(session, row, answer_id, now=utcnow())
             notice_id = row.notice_message_id
-        if not interaction.response.is_done():
-            await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         thread = guild.get_thread(thread_id)
         notes = []
         if thread is not None:

@@ -11,7 +11,7 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, think
 from cogs.mentoring import render
 from cogs.mentoring.base import MentoringBase
 from models.base import utcnow
@@ -37,7 +37,7 @@ class HostCommands(MentoringBase):
     @host_only()
     async def export(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             members = sorted(await service.member_ids(session, guild.id, history=True))

@@ -11,7 +11,7 @@ from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
 from bot.members import member_of
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral
 from bot.roles import give_or_tell_hosts
 from bot.ui import custom_id, form, form_view, own
 from cogs.mentoring.base import MentoringBase
@@ -61,7 +61,7 @@ class MemberCommands(MentoringBase):
         modal = form_view(
             i18n.t(language, "mentoring.offer.title"), form_id, inputs("offer", OFFER_FIELDS, current, language)
         )
-        await interaction.response.send_modal(modal)
+        await open_form(interaction, modal)
 
     @form("mentoring", "offer", IDS)
     async def save_offer(self, interaction: Interaction, values: dict[str, str], *, guild: int, member: int) -> None:
@@ -111,7 +111,7 @@ class MemberCommands(MentoringBase):
             current = await service.request_text(session, guild.id, interaction.user.id, language)
         form_id = custom_id("mentoring", "request", guild.id, interaction.user.id)
         fields = inputs("request", REQUEST_FIELDS, current, language)
-        await interaction.response.send_modal(form_view(i18n.t(language, "mentoring.request.title"), form_id, fields))
+        await open_form(interaction, form_view(i18n.t(language, "mentoring.request.title"), form_id, fields))
 
     @form("mentoring", "request", IDS)
     async def save_request(self, interaction: Interaction, values: dict[str, str], *, guild: int, member: int) -> None:

@@ -13,7 +13,7 @@ from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import notify_hosts
 from bot.members import display_names
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral, update_message
 from bot.ui import custom_id, form, form_view
 from cogs.mentoring import render
 from cogs.mentoring.base import MentoringBase
@@ -50,15 +50,15 @@ class PairCommands(MentoringBase):
         other = render.mention(pairs.other(pair, interaction.user.id))
         if not answered.started:
             text = i18n.t(language, "mentoring.consent.accepted", other=other, deadline=render.when(pair.answer_by))
-            await interaction.response.edit_message(content=text, view=None)
+            await update_message(interaction, content=text, view=None)
             return
-        await interaction.response.edit_message(
-            content=i18n.t(language, "mentoring.consent.starting", other=other), view=None
+        await update_message(
+            interaction, content=i18n.t(language, "mentoring.consent.starting", other=other), view=None
         )
         thread = await self.open_pair(guild, answered.pair)
         where = thread.mention if thread else i18n.t(language, "mentoring.consent.no_thread")
-        await interaction.edit_original_response(
-            content=i18n.t(language, "mentoring.consent.started", other=other, thread=where)
+        await update_message(
+            interaction, content=i18n.t(language, "mentoring.consent.started", other=other, thread=where)
         )
         mine = render.mention(interaction.user.id)
         started = i18n.t(language, "mentoring.consent.other_accepted", other=mine, thread=where, server=guild.name)
@@ -75,7 +75,7 @@ class PairCommands(MentoringBase):
             max_length=pairs.FEEDBACK_MAX,
         )
         title = i18n.t(language, "mentoring.decline.title")
-        await interaction.response.send_modal(form_view(title, custom_id("mentoring", "decline", pair.id), [reason]))
+        await open_form(interaction, form_view(title, custom_id("mentoring", "decline", pair.id), [reason]))
 
     @form("mentoring", "decline", r"(?P<mentorship>\d+)")
     async def decline(self, interaction: Interaction, values: dict[str, str], *, mentorship: int) -> None:
@@ -95,7 +95,7 @@ class PairCommands(MentoringBase):
         other_id = pairs.other(answered.pair, interaction.user.id)
         text = i18n.t(language, "mentoring.decline.done", other=render.mention(other_id))
         if interaction.message is not None:
-            await interaction.response.edit_message(content=text, view=None)
+            await update_message(interaction, content=text, view=None)
         else:
             await send_ephemeral(interaction, text)
         key = (
@@ -112,7 +112,7 @@ class PairCommands(MentoringBase):
         pair = checked.pair
         answers = {pair.mentor_id: check_in.mentor_answer, pair.mentee_id: check_in.mentee_answer}
         content = render.check_in_text(context.language, pair.mentor_id, pair.mentee_id, answers)
-        await interaction.response.edit_message(content=content, view=check_in_view(check_in_id, context.language))
+        await update_message(interaction, content=content, view=check_in_view(check_in_id, context.language))
         guild = self.bot.get_guild(pair.guild_id)
         if checked.flag and guild is not None:
             where = f"<#{pair.thread_id}>" if pair.thread_id else "—"
@@ -175,9 +175,7 @@ class PairCommands(MentoringBase):
             max_length=pairs.FEEDBACK_MAX,
         )
         title = i18n.t(language, "mentoring.feedback.title", rating=rating)
-        await interaction.response.send_modal(
-            form_view(title, custom_id("mentoring", "comment", mentorship_id), [comment])
-        )
+        await open_form(interaction, form_view(title, custom_id("mentoring", "comment", mentorship_id), [comment]))
 
     @form("mentoring", "comment", r"(?P<mentorship>\d+)")
     async def comment(self, interaction: Interaction, values: dict[str, str], *, mentorship: int) -> None:
@@ -188,6 +186,6 @@ class PairCommands(MentoringBase):
         language = (await self.guild_context(pair.guild_id)).language
         text = i18n.t(language, "mentoring.feedback.thanks")
         if interaction.message is not None:
-            await interaction.response.edit_message(content=text, view=None)
+            await update_message(interaction, content=text, view=None)
         else:
             await send_ephemeral(interaction, text)

@@ -13,7 +13,7 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral, think, update_message
 from bot.ui import custom_id, form, form_view
 from cogs.mentoring import render
 from cogs.mentoring.base import MentoringBase
@@ -56,7 +56,7 @@ class RoundCommands(MentoringBase):
             current.timezone if timezone is None else timezone,
             current.goals if goals is None else goals,
         )
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         await self.preview(interaction, guild, weights)
 
     async def preview(self, interaction: Interaction, guild: discord.Guild, weights: Weights) -> None:
@@ -110,7 +110,7 @@ class RoundCommands(MentoringBase):
             for name in WEIGHTS
         ]
         title = i18n.t(language, "mentoring.weights.title")
-        await interaction.response.send_modal(form_view(title, custom_id("mentoring", "weights", found.id), fields))
+        await open_form(interaction, form_view(title, custom_id("mentoring", "weights", found.id), fields))
 
     @form("mentoring", "weights", r"(?P<round>\d+)")
     async def change_weights(self, interaction: Interaction, values: dict[str, str], *, round: int) -> None:
@@ -121,14 +121,14 @@ class RoundCommands(MentoringBase):
             found = await rounds.find_round(session, round)
         if found is None or found.state != RoundState.PREVIEW:
             raise rounds.RoundGoneError()
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         await self.preview(interaction, guild_of(interaction), weights)
 
     async def discard(self, interaction: Interaction, found: MentoringRound) -> None:
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, found.guild_id, interaction)).reply_language
             await rounds.discard_round(session, found.id)
-        await interaction.response.edit_message(content=i18n.t(language, "mentoring.round.discarded"), view=None)
+        await update_message(interaction, content=i18n.t(language, "mentoring.round.discarded"), view=None)
 
     async def publish(self, interaction: Interaction, found: MentoringRound) -> None:
         guild = guild_of(interaction)
@@ -136,7 +136,7 @@ class RoundCommands(MentoringBase):
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
         async with self.bot.db.transaction() as session:  # the lock is this transaction's first write
             published = await rounds.publish_round(session, found.id, host_id=interaction.user.id, now=utcnow())
-        await interaction.response.edit_message(content=self.published_text(language, published), view=None)
+        await update_message(interaction, content=self.published_text(language, published), view=None)
         if published.proposals:
             self.inflight.start(self.ask(guild, published.proposals), name=f"mentoring-ask-{found.id}")
 

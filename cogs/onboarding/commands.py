@@ -14,7 +14,7 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
-from bot.replies import send_ephemeral, send_export
+from bot.replies import send_ephemeral, send_export, think
 from cogs.onboarding.path import OnboardingPath
 from cogs.onboarding.render import report_panels, report_summary
 from models.base import utcnow
@@ -98,7 +98,7 @@ class OnboardingCommands(OnboardingPath):
             if not questions:
                 raise NoQuestionnaireError()
             funnel, reports = await service.answers_report(session, questions, guild.id)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         panels, texts = report_panels(language, funnel, reports)
         axis = i18n.t(language, "onboarding.report.axis")
         image = await asyncio.to_thread(chart.render, panels, axis_label=axis)
@@ -112,7 +112,7 @@ class OnboardingCommands(OnboardingPath):
     @host_only()
     async def export(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             questions = await self.questions(session, guild.id)

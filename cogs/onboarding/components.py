@@ -57,7 +57,7 @@ class AnswerButton(PersistentButton, template=ANSWER):
         super().__init__(path_button("answer", guild_id, member_id, question_id, **style))
 
     async def run(self, interaction: Interaction, cog: Onboarding) -> None:
-        await cog.open_form(interaction, self.guild_id, self.member_id, self.question_id)
+        await cog.show_form(interaction, self.guild_id, self.member_id, self.question_id)
 
 
 class SkipButton(PersistentButton, template=SKIP):

@@ -11,7 +11,7 @@ import discord
 from bot import i18n
 from bot.delivery import NO_PINGS
 from bot.members import member_of
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral, update_message
 from bot.roles import give_member_role
 from bot.ui import custom_id, form, form_view, own
 from cogs.onboarding.base import OnboardingBase
@@ -98,7 +98,7 @@ class OnboardingPath(OnboardingBase):
             notes = [i18n.t(language, "conduct.accept.done", version=accepted.version), *([line] if line else [])]
         await self.show(interaction, context, guild, member.id, notes)
 
-    async def open_form(self, interaction: Interaction, guild_id: int, member_id: int, question_id: str) -> None:
+    async def show_form(self, interaction: Interaction, guild_id: int, member_id: int, question_id: str) -> None:
         """The form of the current text questions (at most 5), pre-filled with any draft kept."""
         own(interaction, member_id, STRANGER)
         guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
@@ -124,7 +124,7 @@ class OnboardingPath(OnboardingBase):
             for number, question in enumerate(step.questions, start=step.first)
         ]
         form_id = custom_id("onboarding", "answers", guild.id, member.id, question_id)
-        await interaction.response.send_modal(form_view(progress_line(language, step), form_id, inputs))
+        await open_form(interaction, form_view(progress_line(language, step), form_id, inputs))
 
     @form("onboarding", "answers", rf"(?P<guild>\d+):(?P<member>\d+):{QUESTION}")
     async def receive_answers(
@@ -142,8 +142,8 @@ class OnboardingPath(OnboardingBase):
         async with self.bot.db.transaction() as session:
             screen = await self.screen(session, context, guild, member_id)
         screen.notes = notes
-        if interaction.message is not None and not interaction.response.is_done():
-            await interaction.response.edit_message(**screen.to_edit(), allowed_mentions=NO_PINGS)
+        if interaction.message is not None:
+            await update_message(interaction, **screen.to_edit(), allowed_mentions=NO_PINGS)
         else:
             await send_ephemeral(interaction, **screen.to_send())
 

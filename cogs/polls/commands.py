@@ -14,7 +14,7 @@ from bot import i18n
 from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.members import display_names
-from bot.replies import NO_PINGS, send_ephemeral
+from bot.replies import NO_PINGS, send_ephemeral, think
 from cogs.polls import render
 from cogs.polls.posting import Postable, Posting, needs
 from models.base import utcnow
@@ -88,7 +88,7 @@ class PollCommands(Posting):
                 now=now,
             )
         try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await think(interaction)
         except discord.HTTPException:
             await self.take_back(view.id, None)
             raise
@@ -107,7 +107,7 @@ class PollCommands(Posting):
                 session, guild_id=guild.id, text=poll, channel_id=interaction.channel_id
             )
             context = await self.bot.context(session, guild.id, interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         await self.caught_up.wait()  # reactions added while the bot was offline count first
         await self.close(view.id, reason=CloseReason.COMMAND)
         await send_ephemeral(
@@ -129,7 +129,7 @@ class PollCommands(Posting):
             )
             context = await self.bot.context(session, guild.id, interaction)
         embed = render.results_embed(view, result, context.reply_language)
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_PINGS)
+        await send_ephemeral(interaction, embed=embed)
 
     @app_commands.command(name="export", description="Download a poll's results as CSV files")
     @app_commands.describe(poll="The poll (default: the latest poll in this channel)")
@@ -140,7 +140,7 @@ class PollCommands(Posting):
         async with self.bot.db.transaction() as session:
             export = await service.export_poll(session, guild_id=guild.id, text=poll, channel_id=interaction.channel_id)
             context = await self.bot.context(session, guild.id, interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         names = await display_names(guild, sorted({voter for voter, _, _ in export.votes}))
         language = context.reply_language
         key = "polls.export.anonymous" if export.view.anonymous else "polls.export.done"

@@ -13,7 +13,7 @@ import discord
 
 from bot.checks import guild_of
 from bot.members import held_roles
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, think
 from bot.ui import PersistentButton, custom_id, template
 from cogs.polls import render
 from models.polls import rules, service
@@ -58,7 +58,7 @@ class VoteButton(PersistentButton, template=template("polls", "vote", IDS)):
             )
         except rules.VoteNotAllowedError as refused:
             raise rules.VoteNotAllowedError(role=render.role_mention(refused.params["role_id"])) from None
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         outcome = await cog.writer.cast(op)
         async with cog.bot.db.transaction() as session:
             view = await service.get_view(session, op.poll_id)

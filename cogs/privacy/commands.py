@@ -13,7 +13,7 @@ from bot import i18n
 from bot.capability import Capability
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
-from bot.replies import send_ephemeral, send_files
+from bot.replies import acknowledge, send_ephemeral, send_files, think, update_message
 from cogs.privacy.components import erase_view
 from cogs.privacy.render import notice, summary
 from models.base import utcnow
@@ -45,7 +45,7 @@ class PrivacyCommands(Capability):
     @MY_DATA.command(name="export", description="Get a copy of everything Agora holds about you in this server")
     async def export(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             exported = await service.export_member(session, guild.id, interaction.user.id, now=utcnow())
@@ -57,7 +57,7 @@ class PrivacyCommands(Capability):
     @MY_DATA.command(name="erase", description="Erase everything Agora holds about you in this server")
     async def erase(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)  # a first look after a start compiles
+        await think(interaction)  # a first look after a start compiles
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             held = await service.holds_data(session, guild.id, interaction.user.id)
@@ -73,12 +73,12 @@ class PrivacyCommands(Capability):
     async def erase_confirmed(self, interaction: Interaction, guild_id: int, member_id: int) -> None:
         """The member pressed “Erase everything”: every capability in one transaction, all or nothing (answered
         once it committed; deferred first, as a busy server's erase can take longer than Discord waits)."""
-        await interaction.response.defer()
+        await acknowledge(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild_id, interaction)).reply_language
             touched = await service.erase_member(session, guild_id, member_id, now=utcnow())
         log.info("erased a member's data on their request: guild=%s rows=%d", guild_id, sum(touched.values()))
-        await interaction.edit_original_response(content=i18n.t(language, "privacy.erase.done"), view=None)
+        await update_message(interaction, content=i18n.t(language, "privacy.erase.done"), view=None)
 
     @PRIVACY.command(name="show", description="What Agora keeps about members here, why, and for how long")
     async def show(self, interaction: Interaction) -> None:
@@ -107,7 +107,7 @@ class PrivacyCommands(Capability):
     @host_only()
     async def export_server(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
             exported = await service.export_guild(session, guild.id, now=utcnow())

@@ -13,7 +13,7 @@ from bot import i18n
 from bot.checks import channel_problems, guild_of
 from bot.client import Interaction
 from bot.delivery import postable
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, think
 from cogs.recognition import render
 from cogs.recognition.hosts import HostCommands
 from models.errors import ChannelNotUsableError, UserError
@@ -67,7 +67,7 @@ class Celebrations(HostCommands):
         if image is not None:
             check_image(image.filename, image.content_type, image.size, interaction.filesize_limit)
         channel = self.celebration_channel(guild, context.settings.thanks_channel_id, interaction.channel)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         language = context.language
         name = None if image is None else image_name(image.filename)
         embed = render.celebration(language, member.mention, words, interaction.user.mention, name)

@@ -8,7 +8,7 @@ import discord
 from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, update_message
 from cogs.recognition import render
 from cogs.recognition.base import RecognitionBase
 from cogs.recognition.components import BoardButton, MessageKudosSelect
@@ -96,9 +96,7 @@ class RecognitionGiving(RecognitionBase):
         else:
             label = render.category_label(render.find_category(categories, category), language)
             text = render.given_text(language, outcome, member=f"<@{author_id}>", category=label, for_message=True)
-        await interaction.response.edit_message(
-            content=text, view=None, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await update_message(interaction, content=text, view=None, allowed_mentions=discord.AllowedMentions.none())
 
     # --- boards -----------------------------------------------------------------------------------------------
 
@@ -127,9 +125,9 @@ class RecognitionGiving(RecognitionBase):
         embed = render.board_embed(language, period, label, pages[0], pages[1], page=page, size=BOARD_PAGE)
         view = board_view(period, category, page, has_more=any(board.has_more for board in pages))
         if edit:
-            await interaction.response.edit_message(embed=embed, view=view)
+            await update_message(interaction, embed=embed, view=view)
         else:
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            await send_ephemeral(interaction, embed=embed, view=view)
 
 
 def board_view(period: Period, category: str, page: int, *, has_more: bool) -> discord.ui.View:

@@ -11,7 +11,7 @@ import discord
 from bot import i18n
 from bot.checks import guild_of
 from bot.delivery import NO_PINGS
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral, update_message
 from bot.ui import custom_id, form, form_view
 from cogs.sessions import render
 from cogs.sessions.base import Outgoing
@@ -127,7 +127,7 @@ class SessionAnswers(SessionEvents):
         )
         view = page_view(language, page, pages)
         if edit and interaction.message is not None:
-            await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_PINGS)
+            await update_message(interaction, embed=embed, view=view, allowed_mentions=NO_PINGS)
         else:
             await send_ephemeral(interaction, "", embed=embed, view=view or discord.utils.MISSING)
 
@@ -138,7 +138,7 @@ class SessionAnswers(SessionEvents):
             chosen = await rsvp.choose_reminders(session, guild_id, interaction.user.id, minutes, now=self.now())
             language = (await self.bot.context(session, guild_id, interaction)).reply_language
         text = self.reminders_text(language, chosen)
-        await interaction.response.edit_message(content=text, view=reminders_view(language, guild_id, chosen))
+        await update_message(interaction, content=text, view=reminders_view(language, guild_id, chosen))
 
     def reminders_text(self, language: str, chosen: tuple[int, ...]) -> str:
         if not chosen:
@@ -183,7 +183,7 @@ class SessionAnswers(SessionEvents):
             )
         title = i18n.t(language, "sessions.form.title_anonymous" if anonymous else "sessions.form.title")
         mode = "anonymous" if anonymous else "named"
-        await interaction.response.send_modal(form_view(title, custom_id("sessions", "answer", round_id, mode), inputs))
+        await open_form(interaction, form_view(title, custom_id("sessions", "answer", round_id, mode), inputs))
 
     async def answer_language(self, session: Any, ask: FeedbackRound, interaction: Interaction) -> str:
         locale = i18n.language_of(str(interaction.locale))
@@ -212,6 +212,6 @@ class SessionAnswers(SessionEvents):
         if question:
             text = f"{text}\n> {question}"
         if interaction.guild_id is None and interaction.message is not None:
-            await interaction.response.edit_message(content=text, view=None)  # the DM's buttons go: answered once
+            await update_message(interaction, content=text, view=None)  # the DM's buttons go: answered once
         else:
             await send_ephemeral(interaction, text)

@@ -12,7 +12,7 @@ from bot import i18n
 from bot.checks import guild_of, host_only
 from bot.client import Interaction
 from bot.members import display_names
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, think
 from cogs.sessions import render
 from cogs.sessions.components import occurrence_view, reminders_view
 from cogs.sessions.planning import SESSION, SessionPlanning, Vocal
@@ -211,7 +211,7 @@ class SessionCommands(SessionPlanning):
             found, series = await series_service.occurrence(session, occurrence, guild.id)
             result = await attendance.attendance(session, found, series)
             language = (await self.bot.context(session, guild.id, interaction)).reply_language
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         names = await display_names(guild, [*result.present, *result.no_shows])
         present = [
             f"{names.get(member, member)} — {result.minutes.get(member, 0)} min"

@@ -14,7 +14,7 @@ from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import display_names
-from bot.replies import send_ephemeral
+from bot.replies import send_ephemeral, think
 from cogs.sessions import render
 from cogs.sessions.commands import SessionCommands
 from models.errors import ChannelNotUsableError
@@ -54,7 +54,7 @@ class FeedbackCommands(SessionCommands):
         if not results:
             await send_ephemeral(interaction, i18n.t(language, "feedback.results.none"))
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         text = render.results_text(language, results, heading)
         labels = [f"{result.starts_at:%Y-%m-%d}" for result in results]
         trend = TrendText(
@@ -78,7 +78,7 @@ class FeedbackCommands(SessionCommands):
     @host_only()
     async def export(self, interaction: Interaction, series: str | None = None) -> None:
         guild = guild_of(interaction)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think(interaction)
         async with self.bot.db.transaction() as session:
             chosen = await series_service.series_of(session, series, guild.id) if series else None
             results = await feedback.session_results(

@@ -11,7 +11,7 @@ from discord import app_commands
 from bot import i18n
 from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
-from bot.replies import send_ephemeral
+from bot.replies import open_form, send_ephemeral
 from bot.ui import custom_id, form, form_view
 from cogs.sessions import render
 from cogs.sessions.answers import SessionAnswers
@@ -160,9 +160,7 @@ class SessionPlanning(SessionAnswers):
             placeholder=i18n.t(language, "sessions.create.description_placeholder")[:100],
         )
         modal_title = i18n.t(language, "sessions.create.form_title", title=plan.title)
-        await interaction.response.send_modal(
-            form_view(modal_title, custom_id("sessions", "describe", draft.id), [field])
-        )
+        await open_form(interaction, form_view(modal_title, custom_id("sessions", "describe", draft.id), [field]))
 
     def check_announcements(self, guild: discord.Guild, context: GuildContext) -> None:
         channel = guild.get_channel(context.settings.announcements_channel_id or 0)

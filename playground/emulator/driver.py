@@ -53,6 +53,7 @@ from .state import (
 log = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "emulator.bot.token"
+DEFERRED_ANSWER_WAIT = 30.0  # seconds a deferred answer may take (exports and charts at load)
 
 
 def _routes() -> RouteTable:
@@ -430,7 +431,8 @@ class Emulator:
         source: Message | None = None,
         timeout: float | None = None,  # noqa: ASYNC109 (the driver's documented API)
     ) -> Interaction:
-        """Send INTERACTION_CREATE and wait until the bot's callback was accepted."""
+        """Send INTERACTION_CREATE and wait until the member has the bot's answer: its callback accepted and, when
+        that was a deferral ("thinking…" or a component's silent defer), the follow-up or edit that came after."""
         if not self.connected:
             raise DriverError(f"cannot send {label}: no bot is connected to the gateway")
         interaction_id, token = self.state.new_id(), self.state.new_token()
@@ -452,6 +454,7 @@ class Emulator:
             await self.wait_for(lambda: inter.response is not None, wait, label)
         except AssertionError:
             raise AssertionError(self._no_answer(inter, wait)) from None
+        await self.wait_for(lambda: inter.answered, DEFERRED_ANSWER_WAIT, f"the answer to {label} after its deferral")
         return inter
 
     def _no_answer(self, inter: Interaction, waited: float) -> str:

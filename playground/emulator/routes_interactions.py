@@ -183,6 +183,7 @@ async def followup(call: Call) -> Reply:
             interaction_id=inter.id,
         )
         inter.followups.append(core.store_and_announce(message))
+    inter.followed_up = True
     core.journal.changed()
     return core.message_json(message) if call.query.get("wait") in ("true", "1", "True") else None
 
@@ -196,8 +197,11 @@ async def get_webhook_message(call: Call) -> Reply:
 @routes.patch("/webhooks/{application_id}/{token}/messages/@original", auth=False)
 @routes.patch("/webhooks/{application_id}/{token}/messages/{message_id}", auth=False)
 async def edit_webhook_message(call: Call) -> Reply:
-    message = _own_message(call, _webhook(call))
-    return call.core.message_json(call.core.edit_message(message, call.json, call.uploads))
+    inter = _webhook(call)
+    message = call.core.edit_message(_own_message(call, inter), call.json, call.uploads)
+    inter.followed_up = True
+    call.core.journal.changed()
+    return call.core.message_json(message)
 
 
 @routes.delete("/webhooks/{application_id}/{token}/messages/@original", auth=False)

@@ -293,6 +293,9 @@ class Command:
         return int(self.body.get("type") or 1)
 
 
+DEFERRED_MESSAGE, DEFERRED_UPDATE = 5, 6  # callback types: "thinking…", and a component's silent defer
+
+
 @dataclass
 class Callback:
     """The bot's initial answer to an interaction (callback type and data)."""
@@ -318,10 +321,19 @@ class Interaction:
     response: Callback | None = None
     original: Message | None = None
     followups: list[Message] = field(default_factory=list)
+    followed_up: bool = False  # a follow-up was sent or `@original` edited (the real answer after a deferral)
 
     @property
     def acknowledged(self) -> bool:
         return self.response is not None
+
+    @property
+    def answered(self) -> bool:
+        """What the member waits for: the first answer, and after "thinking…" (5) or a silent defer (6), the
+        follow-up or edit that carries the real one."""
+        if self.response is None:
+            return False
+        return self.response.type not in (DEFERRED_MESSAGE, DEFERRED_UPDATE) or self.followed_up
 
     @property
     def message(self) -> Message | None:
@@ -330,8 +342,9 @@ class Interaction:
 
     @property
     def content(self) -> str:
-        """The text the member read in answer: the original response's, else the first follow-up's with text."""
-        for message in (self.original, *self.followups):
+        """The text the member read in answer: the original response's, else the first follow-up's with text (after a
+        silent defer, the follow-ups' first: the original is the message whose component was used)."""
+        for message in self._answers():
             if message is not None and message.content:
                 return message.content
         return ""
@@ -339,9 +352,15 @@ class Interaction:
     @property
     def ephemeral(self) -> bool:
         """Whether the (first) visible answer was ephemeral."""
-        if self.original is not None:
-            return self.original.ephemeral
+        answers = [message for message in self._answers() if message is not None]
+        if answers:
+            return answers[0].ephemeral
         return bool(self.response and int(self.response.data.get("flags") or 0) & 64)
+
+    def _answers(self) -> tuple[Message | None, ...]:
+        if self.response is not None and self.response.type == DEFERRED_UPDATE:
+            return (*self.followups, self.original)
+        return (self.original, *self.followups)
 
     @property
     def modal(self) -> Json | None:
