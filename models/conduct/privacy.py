@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.conduct import service
 from models.conduct.tables import ConductAcceptance, ConductDraft, ConductNotice, ConductReport, ConductVersion
-from models.privacy.interface import MemberData, Retention, rowcount
+from models.privacy.interface import MemberData, Retention, rowcount, unsign
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Acceptances, notices and signed reports go; texts a host edited or published stay, without their name."""
     changed = await service.forget_member(session, guild_id, member_id)
-    for model, column in ((ConductDraft, ConductDraft.updated_by), (ConductVersion, ConductVersion.published_by)):
-        result = await session.execute(
-            update(model).where(model.guild_id == guild_id, column == member_id).values({column.key: None})
-        )
-        changed += rowcount(result)
-    return changed
+    return changed + await unsign(session, guild_id, member_id, ConductDraft.updated_by, ConductVersion.published_by)
 
 
 async def purge_delivered_reports(session: AsyncSession, older_than: datetime) -> int:

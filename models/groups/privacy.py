@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.groups import service
 from models.groups.tables import Group, GroupFormation, GroupProjectMember, GroupSeat, GroupSeeker
-from models.privacy.interface import MemberData, rowcount
+from models.privacy.interface import MemberData, unsign
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """As if they left every group (a lead's seat passes on), and nobody's seat says they invited them."""
     changed = await service.forget_member(session, guild_id, member_id, now=now)
-    result = await session.execute(
-        update(GroupSeat)
-        .where(GroupSeat.guild_id == guild_id, GroupSeat.invited_by == member_id)
-        .values(invited_by=None)
-    )
-    return changed + rowcount(result)
+    return changed + await unsign(session, guild_id, member_id, GroupSeat.invited_by)
 
 
 PRIVACY = MemberData(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.insights.tables import InsightsSettings
-from models.privacy.interface import MemberData, rowcount
+from models.privacy.interface import MemberData, unsign
 
 
 async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[str, Any]:
@@ -23,12 +23,7 @@ async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[s
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """The setting stays; who changed it goes."""
-    result = await session.execute(
-        update(InsightsSettings)
-        .where(InsightsSettings.guild_id == guild_id, InsightsSettings.updated_by == member_id)
-        .values(updated_by=None)
-    )
-    return rowcount(result)
+    return await unsign(session, guild_id, member_id, InsightsSettings.updated_by)
 
 
 PRIVACY = MemberData(name="insights", export=export, erase=erase, columns=(InsightsSettings.updated_by,))

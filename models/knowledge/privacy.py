@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.knowledge import service
@@ -17,21 +17,18 @@ from models.knowledge.tables import (
     KnowledgeSearch,
     KnowledgeThread,
 )
-from models.privacy.interface import MemberData, rowcount
+from models.privacy.interface import MemberData, rowcount, unsign
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Their indexed messages leave the index; resources a host reviewed no longer name the host; searches others
     made for the member's posts go (they are kept a day only for their page buttons)."""
     changed = await service.forget_member(session, guild_id, member_id)
-    for statement in (
-        update(KnowledgeResource)
-        .where(KnowledgeResource.guild_id == guild_id, KnowledgeResource.decided_by == member_id)
-        .values(decided_by=None),
-        delete(KnowledgeSearch).where(KnowledgeSearch.guild_id == guild_id, KnowledgeSearch.author_id == member_id),
-    ):
-        changed += rowcount(await session.execute(statement))
-    return changed
+    searches = delete(KnowledgeSearch).where(
+        KnowledgeSearch.guild_id == guild_id, KnowledgeSearch.author_id == member_id
+    )
+    changed += rowcount(await session.execute(searches))
+    return changed + await unsign(session, guild_id, member_id, KnowledgeResource.decided_by)
 
 
 PRIVACY = MemberData(

@@ -16,23 +16,21 @@ from models.mentoring.tables import (
     Mentorship,
     RoundPair,
 )
-from models.privacy.interface import MemberData, Retention, rowcount
+from models.privacy.interface import MemberData, Retention, rowcount, unsign
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Offer, request, feedback and their pairs go; rounds a host ran and pairs a host ended no longer name them."""
     changed = await service.forget_member(session, guild_id, member_id)
-    for model, column in (
-        (MentoringRound, MentoringRound.created_by),
-        (MentoringRound, MentoringRound.published_by),
-        (Mentorship, Mentorship.declined_by),
-        (Mentorship, Mentorship.ended_by),
-    ):
-        result = await session.execute(
-            update(model).where(model.guild_id == guild_id, column == member_id).values({column.key: None})
-        )
-        changed += rowcount(result)
-    return changed
+    return changed + await unsign(
+        session,
+        guild_id,
+        member_id,
+        MentoringRound.created_by,
+        MentoringRound.published_by,
+        Mentorship.declined_by,
+        Mentorship.ended_by,
+    )
 
 
 async def purge_comments(session: AsyncSession, older_than: datetime) -> int:

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.onboarding import service
 from models.onboarding.tables import OnboardingAnswer, OnboardingMember, OnboardingQuestionnaire
-from models.privacy.interface import MemberData, Retention, rowcount
+from models.privacy.interface import MemberData, Retention, rowcount, unsign
 from models.scheduling import ScheduledJob
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Path and answers go, and the reminder job that names them; a questionnaire a host imported stays, unsigned."""
     changed = await service.forget_member(session, guild_id, member_id)
-    for statement in (
-        delete(ScheduledJob).where(
-            ScheduledJob.kind == service.REMIND_JOB, ScheduledJob.key == service.reminder_key(guild_id, member_id)
-        ),
-        update(OnboardingQuestionnaire)
-        .where(OnboardingQuestionnaire.guild_id == guild_id, OnboardingQuestionnaire.updated_by == member_id)
-        .values(updated_by=None),
-    ):
-        changed += rowcount(await session.execute(statement))
-    return changed
+    reminder = delete(ScheduledJob).where(
+        ScheduledJob.kind == service.REMIND_JOB, ScheduledJob.key == service.reminder_key(guild_id, member_id)
+    )
+    changed += rowcount(await session.execute(reminder))
+    return changed + await unsign(session, guild_id, member_id, OnboardingQuestionnaire.updated_by)
 
 
 async def purge_answers(session: AsyncSession, older_than: datetime) -> int:

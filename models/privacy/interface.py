@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, select
+from sqlalchemy import Column, ColumnElement, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -88,3 +88,28 @@ def of_member(attribute: InstrumentedAttribute[Any], guild_id: int, member_id: i
 def rowcount(result: Any) -> int:
     """Rows a DELETE or UPDATE touched (drivers that cannot tell count as 0)."""
     return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
+async def unsign(
+    session: AsyncSession, guild_id: int, member_id: int, *attributes: InstrumentedAttribute[Any], to: int | None = None
+) -> int:
+    """Rows that stay but no longer say the member did them (a version they published, a round they ran): each
+    column naming them becomes `to` (NULL, or 0 where the column may not be empty). One statement per table,
+    whatever its number of such columns; returns the rows changed."""
+    by_table: dict[Any, list[Column[Any]]] = {}
+    for attribute in attributes:
+        column = column_of(attribute)
+        by_table.setdefault(column.table, []).append(column)
+    changed = 0
+    for table, columns in by_table.items():
+        values = {
+            column.name: to if len(columns) == 1 else case((column == member_id, to), else_=column)
+            for column in columns
+        }
+        statement = (
+            update(table)
+            .where(table.c.guild_id == guild_id, or_(*(column == member_id for column in columns)))
+            .values(values)
+        )
+        changed += rowcount(await session.execute(statement))
+    return changed

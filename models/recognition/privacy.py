@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.privacy.interface import MemberData, Retention, rowcount
+from models.privacy.interface import MemberData, Retention, rowcount, unsign
 from models.recognition import service
 from models.recognition.tables import (
     BoardReset,
@@ -23,15 +23,7 @@ async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datet
     """Kudos they gave keep counting for the people they thanked, without giver or reason; a kudos or a board
     they took back as a host no longer names them."""
     changed = await service.forget_member(session, guild_id, member_id)
-    for model, column in ((Kudos, Kudos.ended_by), (BoardReset, BoardReset.reset_by)):
-        result = await session.execute(
-            update(model)
-            .where(model.guild_id == guild_id, column == member_id)
-            .values({column.key: None})
-            .execution_options(synchronize_session=False)
-        )
-        changed += rowcount(result)
-    return changed
+    return changed + await unsign(session, guild_id, member_id, Kudos.ended_by, BoardReset.reset_by)
 
 
 async def purge_reasons(session: AsyncSession, older_than: datetime) -> int:

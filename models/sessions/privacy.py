@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.privacy.interface import MemberData, Retention, rowcount
+from models.privacy.interface import MemberData, Retention, rowcount, unsign
 from models.sessions import rules, service
 from models.sessions.tables import (
     FeedbackAnswer,
@@ -48,12 +48,7 @@ async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datet
         )
         changed += rowcount(result)
     await service.forget_member(session, guild_id, member_id)
-    for model, column in ((SessionSeries, SessionSeries.created_by), (PulseSurvey, PulseSurvey.created_by)):
-        result = await session.execute(
-            update(model).where(model.guild_id == guild_id, column == member_id).values({column.key: 0})
-        )
-        changed += rowcount(result)
-    return changed
+    return changed + await unsign(session, guild_id, member_id, SessionSeries.created_by, PulseSurvey.created_by, to=0)
 
 
 async def purge_comments(session: AsyncSession, older_than: datetime) -> int:
