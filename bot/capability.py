@@ -5,6 +5,7 @@
 - `@listener()`: gateway event handlers whose work is tracked, so `idle()` can wait for it and unloading drains it.
 - `catch_up()`: what happened while Agora was offline, run once in the background after the first READY.
 - `profile_lines()`: what the capability adds to a member's `/profile show` (mentoring: their offer and request).
+- `member_left()`: what it does when a member leaves the server (its catch-up calls it for those who left offline).
 """
 
 from __future__ import annotations
@@ -111,6 +112,15 @@ class Capability(commands.Cog):
 
     async def catch_up(self) -> None:
         """What happened while Agora was offline (override); jobs that depend on it await `caught_up`."""
+
+    @listener()
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        guild = self.bot.get_guild(payload.guild_id)
+        if guild is not None and type(self).member_left is not Capability.member_left:
+            await self.member_left(guild, payload.user.id)
+
+    async def member_left(self, guild: discord.Guild, member_id: int) -> None:
+        """What this capability does when a member leaves the server (override)."""
 
     async def profile_lines(self, session: AsyncSession, guild_id: int, member_id: int, language: str) -> list[str]:
         """Lines this capability adds to the member's `/profile show`, read in its transaction (override)."""

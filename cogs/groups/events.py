@@ -43,12 +43,6 @@ class GroupEvents(GroupHosting):
         async with self.bot.db.transaction() as session:
             await service.note_activity(session, group_id, now=now)
 
-    @listener()
-    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        guild = self.bot.get_guild(payload.guild_id)
-        if guild is not None:
-            await self.member_left(guild, payload.user.id)
-
     async def member_left(self, guild: discord.Guild, member_id: int) -> None:
         """They leave every group; a new lead and the waitlist's seats are announced in each space."""
         async with self.bot.db.transaction() as session:

@@ -8,7 +8,7 @@ import logging
 import discord
 
 from bot import i18n
-from bot.capability import job, listener
+from bot.capability import job
 from bot.delivery import notify_hosts, post
 from bot.members import load_members
 from cogs.mentoring import render
@@ -104,12 +104,6 @@ class MentoringEvents(MentoringBase):
             return
         await notify_hosts(guild, context, "mentoring.hosts.automatic", count=len(published.proposals))
         await self.ask(guild, published.proposals)
-
-    @listener()
-    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
-        guild = self.bot.get_guild(payload.guild_id)
-        if guild is not None:
-            await self.member_left(guild, payload.user.id)
 
     async def member_left(self, guild: discord.Guild, member_id: int) -> None:
         """Their proposals close cleanly (the other member is told), their pairs end, their offer and request go."""
