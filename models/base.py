@@ -11,7 +11,7 @@ refusing here: the character is invisible, and refusing would mean one check per
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import JSON, BigInteger, ColumnElement, DateTime, MetaData, String, Table, Text, delete, event, text
@@ -134,6 +134,19 @@ async def insert_or_ignore(session: AsyncSession, model: type[Base], **values: A
     table = cast(Table, model.__table__)
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     return (await session.execute(statement)).first() is not None
+
+
+R = TypeVar("R", bound=Base)
+
+
+async def guild_row(session: AsyncSession, model: type[R], guild_id: int, **defaults: Any) -> R:
+    """A capability's one row per server (keyed by `guild_id`), created with `defaults` on first use; two first uses
+    racing create it once."""
+    row = await session.get(model, guild_id)
+    if row is None:
+        await insert_or_ignore(session, model, guild_id=guild_id, **defaults)
+        row = await session.get_one(model, guild_id)
+    return row
 
 
 async def destroy_rows(session: AsyncSession, *deletions: tuple[Table, ColumnElement[bool]]) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import TIMEZONE_MAX_CHARS, Base, CleanString, Snowflake, UTCDateTime, insert_or_ignore, is_timezone
+from models.base import TIMEZONE_MAX_CHARS, Base, CleanString, Snowflake, UTCDateTime, guild_row, is_timezone
 from models.errors import UserError
 from models.localized import LANGUAGES, language_of
 
@@ -73,11 +73,7 @@ class UnsupportedLocaleError(UserError):
 
 async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:
     """The guild's row, created on first use so callers never handle a missing one."""
-    settings = await session.get(GuildSettings, guild_id)
-    if settings is None:
-        await insert_or_ignore(session, GuildSettings, guild_id=guild_id)
-        settings = await session.get_one(GuildSettings, guild_id)
-    return settings
+    return await guild_row(session, GuildSettings, guild_id)
 
 
 class LanguageSource(StrEnum):

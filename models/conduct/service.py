@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
-from models.base import insert_or_ignore
+from models.base import guild_row
 from models.conduct.rules import (
     DEFAULT_GRACE_DAYS,
     LINK_MAX_CHARS,
@@ -64,11 +64,7 @@ class Status:
 
 
 async def conduct_settings(session: AsyncSession, guild_id: int) -> ConductGuildSettings:
-    settings = await session.get(ConductGuildSettings, guild_id)
-    if settings is None:
-        await insert_or_ignore(session, ConductGuildSettings, guild_id=guild_id, grace_days=DEFAULT_GRACE_DAYS)
-        settings = await session.get_one(ConductGuildSettings, guild_id)
-    return settings
+    return await guild_row(session, ConductGuildSettings, guild_id, grace_days=DEFAULT_GRACE_DAYS)
 
 
 async def set_grace_days(session: AsyncSession, guild_id: int, days: int, *, now: datetime) -> ConductGuildSettings:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
-from models.base import insert_or_ignore
+from models.base import guild_row, insert_or_ignore
 from models.errors import StrangerError
 from models.knowledge import resources, rules
 from models.knowledge.index import Draft, get_entry, index_message, opted_out
@@ -50,18 +50,14 @@ EXPORT_COLUMNS = (
 
 
 async def knowledge_settings(session: AsyncSession, guild_id: int) -> KnowledgeSettings:
-    settings = await session.get(KnowledgeSettings, guild_id)
-    if settings is None:
-        await insert_or_ignore(
-            session,
-            KnowledgeSettings,
-            guild_id=guild_id,
-            digest_enabled=True,
-            digest_day=rules.DEFAULT_DIGEST_DAY,
-            helpful_emoji=rules.DEFAULT_HELPFUL_EMOJI,
-        )
-        settings = await session.get_one(KnowledgeSettings, guild_id)
-    return settings
+    return await guild_row(
+        session,
+        KnowledgeSettings,
+        guild_id,
+        digest_enabled=True,
+        digest_day=rules.DEFAULT_DIGEST_DAY,
+        helpful_emoji=rules.DEFAULT_HELPFUL_EMOJI,
+    )
 
 
 def tag_ids(settings: KnowledgeSettings) -> dict[Tag, int | None]:

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import profiles, scheduling
-from models.base import insert_or_ignore
+from models.base import guild_row
 from models.errors import UserError
 from models.mentoring import languages as spoken
 from models.mentoring import rules
@@ -82,21 +82,17 @@ class Summary:
 
 async def mentoring_settings(session: AsyncSession, guild_id: int) -> MentoringSettings:
     """The server's row, created on first use."""
-    settings = await session.get(MentoringSettings, guild_id)
-    if settings is None:
-        await insert_or_ignore(
-            session,
-            MentoringSettings,
-            guild_id=guild_id,
-            skills_weight=DEFAULT_WEIGHTS["skills"],
-            timezone_weight=DEFAULT_WEIGHTS["timezone"],
-            goals_weight=DEFAULT_WEIGHTS["goals"],
-            check_in_days=DEFAULT_CHECK_IN_DAYS,
-            auto_round_days=0,
-            publications=0,
-        )
-        settings = await session.get_one(MentoringSettings, guild_id)
-    return settings
+    return await guild_row(
+        session,
+        MentoringSettings,
+        guild_id,
+        skills_weight=DEFAULT_WEIGHTS["skills"],
+        timezone_weight=DEFAULT_WEIGHTS["timezone"],
+        goals_weight=DEFAULT_WEIGHTS["goals"],
+        check_in_days=DEFAULT_CHECK_IN_DAYS,
+        auto_round_days=0,
+        publications=0,
+    )
 
 
 def server_languages(settings: MentoringSettings | None) -> list[str]:

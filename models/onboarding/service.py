@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import profiles, scheduling
-from models.base import insert_or_ignore
+from models.base import guild_row, insert_or_ignore
 from models.conduct import service as conduct
 from models.errors import UserError
 from models.onboarding import rules
@@ -71,19 +71,15 @@ class Problem:
 
 async def onboarding_settings(session: AsyncSession, guild_id: int, *, now: datetime) -> OnboardingGuildSettings:
     """The guild's row; created the first time Agora sees the guild, which starts `watching_since`."""
-    settings = await session.get(OnboardingGuildSettings, guild_id)
-    if settings is None:
-        await insert_or_ignore(
-            session,
-            OnboardingGuildSettings,
-            guild_id=guild_id,
-            first_step=FirstStep.CONDUCT,
-            greeting=Greeting.WELCOME_CHANNEL,
-            reminder_hours=DEFAULT_REMINDER_HOURS,
-            watching_since=now,
-        )
-        settings = await session.get_one(OnboardingGuildSettings, guild_id)
-    return settings
+    return await guild_row(
+        session,
+        OnboardingGuildSettings,
+        guild_id,
+        first_step=FirstStep.CONDUCT,
+        greeting=Greeting.WELCOME_CHANNEL,
+        reminder_hours=DEFAULT_REMINDER_HOURS,
+        watching_since=now,
+    )
 
 
 async def update_settings(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import insert_or_ignore
+from models.base import guild_row, insert_or_ignore
 from models.recognition import milestones
 from models.recognition.rules import (
     DEFAULT_ALLOWANCE,
@@ -52,23 +52,19 @@ from models.recognition.tables import (
 
 async def get_settings(session: AsyncSession, guild_id: int) -> RecognitionSettings:
     """The server's row, created with the defaults on first use."""
-    settings = await session.get(RecognitionSettings, guild_id)
-    if settings is None:
-        await insert_or_ignore(
-            session,
-            RecognitionSettings,
-            guild_id=guild_id,
-            reaction=DEFAULT_REACTION,
-            reaction_category=DEFAULT_REACTION_CATEGORY,
-            daily_allowance=DEFAULT_ALLOWANCE,
-            pair_cap=DEFAULT_PAIR_CAP,
-            post_cadence=Cadence.WEEKLY.value,
-            public_thanks=True,
-            members_celebrate=False,
-            thresholds={},
-        )
-        settings = await session.get_one(RecognitionSettings, guild_id)
-    return settings
+    return await guild_row(
+        session,
+        RecognitionSettings,
+        guild_id,
+        reaction=DEFAULT_REACTION,
+        reaction_category=DEFAULT_REACTION_CATEGORY,
+        daily_allowance=DEFAULT_ALLOWANCE,
+        pair_cap=DEFAULT_PAIR_CAP,
+        post_cadence=Cadence.WEEKLY.value,
+        public_thanks=True,
+        members_celebrate=False,
+        thresholds={},
+    )
 
 
 async def reaction_of(session: AsyncSession, guild_id: int) -> str:
