@@ -266,6 +266,11 @@ class Agora(commands.Bot):
             member_locale=str(interaction.locale) if interaction is not None else None,
         )
 
+    async def read_context(self, guild_id: int, interaction: Interaction | None = None) -> GuildContext:
+        """`context` in a transaction of its own, for a reply or a post that reads nothing else."""
+        async with self.db.transaction() as session:
+            return await self.context(session, guild_id, interaction)
+
     @property
     def identity(self) -> str:
         """`name#id` of the bot's account, as operators find it in the Developer Portal."""

@@ -107,8 +107,7 @@ async def language_for(interaction: discord.Interaction[Agora]) -> str:
     language = i18n.language_of(str(interaction.locale))
     if language or interaction.guild_id is None:
         return language or client.settings.locale.default
-    async with client.db.transaction() as session:
-        return (await client.context(session, interaction.guild_id, interaction)).reply_language
+    return (await client.read_context(interaction.guild_id, interaction)).reply_language
 
 
 async def send_ephemeral(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:

@@ -63,8 +63,7 @@ class ServerSettings(
     @app_commands.command(name="show", description="Show Agora's settings for this server")
     async def show(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild.id, interaction)
+        context = await self.bot.read_context(guild.id, interaction)
         await send_ephemeral(interaction, describe(context))
 
     @app_commands.command(name="channel", description="Choose the channel Agora uses for a purpose")
@@ -122,8 +121,7 @@ class ServerSettings(
 
     async def confirm(self, interaction: Interaction, setting: str, value: str | None) -> None:
         """Said in the member's language as it is now (a language just chosen shows at once)."""
-        async with self.bot.db.transaction() as session:
-            language = (await self.bot.context(session, guild_of(interaction).id, interaction)).reply_language
+        language = (await self.bot.read_context(guild_of(interaction).id, interaction)).reply_language
         label = i18n.t(language, f"settings.label.{setting}")
         key = "settings.set.done" if value else "settings.set.cleared"
         await send_ephemeral(interaction, i18n.t(language, key, setting=label, value=value))

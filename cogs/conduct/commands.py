@@ -46,8 +46,7 @@ class ConductCommands(ConductComponents):
     @app_commands.describe(anonymous="Hide your name from the moderators (Agora keeps no trace of it)")
     async def report(self, interaction: Interaction, anonymous: bool = False) -> None:
         guild = guild_of(interaction)
-        async with self.bot.db.transaction() as session:
-            language = (await self.bot.context(session, guild.id, interaction)).reply_language
+        language = (await self.bot.read_context(guild.id, interaction)).reply_language
         what = discord.ui.TextInput[Any](
             label=i18n.t(language, "conduct.report.field_text"),
             style=discord.TextStyle.paragraph,

@@ -89,8 +89,7 @@ class KnowledgeCommands(KnowledgeSharing):
         guild = interaction.guild
         if guild is None:
             return []
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild.id, interaction)
+        context = await self.bot.read_context(guild.id, interaction)
         channel = guild.get_channel(context.settings.knowledge_forum_id or 0)
         if isinstance(channel, discord.ForumChannel):
             names = [tag.name for tag in channel.available_tags]
@@ -198,8 +197,7 @@ class KnowledgeCommands(KnowledgeSharing):
         solved: str | None = None,
     ) -> None:
         guild = guild_of(interaction)
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild.id, interaction)
+        context = await self.bot.read_context(guild.id, interaction)
         channel = knowledge_channel(guild, context)
         language = context.reply_language
         if not isinstance(channel, discord.ForumChannel):
@@ -234,8 +232,7 @@ class KnowledgeCommands(KnowledgeSharing):
         guild = interaction.guild
         if guild is None:
             return []
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild.id, interaction)
+        context = await self.bot.read_context(guild.id, interaction)
         channel = guild.get_channel(context.settings.knowledge_forum_id or 0)
         if not isinstance(channel, discord.ForumChannel):
             return []

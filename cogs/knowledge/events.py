@@ -225,8 +225,7 @@ class KnowledgeEvents(ResourceCommands):
                 log.exception("catching up on the knowledge base of guild %s failed", guild.id)
 
     async def catch_up_guild(self, guild: discord.Guild) -> None:
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild.id)
+        context = await self.bot.read_context(guild.id)
         threads = [t for t in guild.threads if knowledge_thread(t, context) is not None][:CATCH_UP_THREADS]
         for thread in threads:
             await self.catch_up_thread(guild, thread)

@@ -107,8 +107,7 @@ class KnowledgeSharing(KnowledgeBase):
         content = rules.check_content(values.get("content", ""))
         link = rules.check_link(values["link"]) if values.get("link", "").strip() else None
         chosen = [value for value in values.get("tags", "").split("\n") if value]
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild, interaction)
+        context = await self.bot.read_context(guild, interaction)
         channel = knowledge_channel(interaction.guild, context)
         usable_for_posts(channel)
         if isinstance(channel, discord.ForumChannel):
@@ -213,8 +212,7 @@ class KnowledgeSharing(KnowledgeBase):
 
     async def answer_from_menu(self, interaction: Interaction, message: discord.Message) -> None:
         guild = guild_of(interaction)
-        async with self.bot.db.transaction() as session:
-            context = await self.bot.context(session, guild.id, interaction)
+        context = await self.bot.read_context(guild.id, interaction)
         thread = knowledge_thread(message.channel, context)
         if thread is None:
             raise rules.NotAKnowledgeThreadError()

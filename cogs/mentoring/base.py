@@ -43,8 +43,7 @@ class MentoringBase(Capability):
     )
 
     async def guild_context(self, guild_id: int) -> GuildContext:
-        async with self.bot.db.transaction() as session:
-            return await self.bot.context(session, guild_id)
+        return await self.bot.read_context(guild_id)
 
     async def names(self, guild: discord.Guild, member_ids: Sequence[int]) -> dict[int, str]:
         """Display names for a CSV; for very large lists only those Agora already knows (the ids are there too)."""

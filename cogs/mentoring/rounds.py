@@ -98,8 +98,7 @@ class RoundCommands(MentoringBase):
     async def open_weights(self, interaction: Interaction, found: MentoringRound) -> None:
         if found.state != RoundState.PREVIEW:
             raise rounds.RoundGoneError()
-        async with self.bot.db.transaction() as session:
-            language = (await self.bot.context(session, found.guild_id, interaction)).reply_language
+        language = (await self.bot.read_context(found.guild_id, interaction)).reply_language
         fields = [
             discord.ui.TextInput[Any](
                 label=i18n.t(language, f"mentoring.weights.{name}"),
@@ -132,8 +131,7 @@ class RoundCommands(MentoringBase):
 
     async def publish(self, interaction: Interaction, found: MentoringRound) -> None:
         guild = guild_of(interaction)
-        async with self.bot.db.transaction() as session:
-            language = (await self.bot.context(session, guild.id, interaction)).reply_language
+        language = (await self.bot.read_context(guild.id, interaction)).reply_language
         async with self.bot.db.transaction() as session:  # the lock is this transaction's first write
             published = await rounds.publish_round(session, found.id, host_id=interaction.user.id, now=utcnow())
         await update_message(interaction, content=self.published_text(language, published), view=None)
@@ -155,8 +153,7 @@ class RoundCommands(MentoringBase):
     @host_only()
     async def rematch(self, interaction: Interaction, member: discord.Member) -> None:
         guild = guild_of(interaction)
-        async with self.bot.db.transaction() as session:
-            language = (await self.bot.context(session, guild.id, interaction)).reply_language
+        language = (await self.bot.read_context(guild.id, interaction)).reply_language
         async with self.bot.db.transaction() as session:
             published = await rounds.rematch(session, guild.id, member.id, host_id=interaction.user.id, now=utcnow())
         (proposal,) = published.proposals

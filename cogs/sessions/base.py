@@ -92,8 +92,7 @@ class SessionsBase(Capability):
         await super().cog_unload()
 
     async def language(self, guild_id: int) -> str:
-        async with self.bot.db.transaction() as session:
-            return (await self.bot.context(session, guild_id)).language
+        return (await self.bot.read_context(guild_id)).language
 
     # --- announcements -----------------------------------------------------------------------------------------
 

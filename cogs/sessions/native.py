@@ -108,8 +108,7 @@ class NativeEvents(SessionsBase):
         except discord.HTTPException as error:
             await self._release("event.create", found)  # refused: nothing was created, a later sync may try again
             if error.code == MAX_UNCOMPLETED:
-                async with self.bot.db.transaction() as session:
-                    context = await self.bot.context(session, guild.id)
+                context = await self.bot.read_context(guild.id)
                 await self._at_cap(guild, series, context)
             else:
                 log.warning("could not create the event of occurrence %s (%s %s)", found.id, error.status, error.code)
