@@ -3,7 +3,8 @@ once.
 
 The post is held on its way to Discord (as a slow network would) while the process is killed; Discord then handles
 it anyway. The restarted process finds the work unfinished in the database, posts again with the same nonce, and
-Discord (enforce_nonce) hands back the first post: one message. Closing a poll, greeting a newcomer.
+Discord (enforce_nonce) hands back the first post: one message. Closing a poll, greeting a newcomer, reminding the
+members going to a session.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from bot.database import Database
+from models.scheduling import ScheduledJob
+from models.sessions import rsvp
+from models.sessions.rules import Status
 from playground.emulator import Emulator
 from playground.emulator.journal import RestRequest
 from playground.emulator.state import Message
+from tests.support import sessions
 from tests.support.processes import BotProcess
 
 MANAGE_GUILD = 1 << 5
@@ -109,3 +115,67 @@ async def test_a_process_killed_while_greeting_a_newcomer_greets_them_once_after
     await discord.wait_for(lambda: len(posts(discord)) == 2, 120, "the restarted process greeting dave again")
     assert len({str(r.json["nonce"]) for r in posts(discord) if isinstance(r.json, dict)}) == 1  # the same greeting
     assert len(dave.dms) == 1 and "Start" in str(dave.dms[0].components)
+
+
+@pytest.fixture
+async def plain_process(
+    discord: Emulator, db: Database, migrated_database_url: str, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
+    """The bot with the default configuration (no questionnaire: no greetings among the DMs)."""
+    bot = BotProcess(discord, migrated_database_url, tmp_path / "agora", name="agora")
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+    assert not bot.errors(), "\n".join(bot.errors())
+
+
+async def test_a_process_killed_during_a_reminder_fan_out_reminds_everyone_once_after_restart(
+    discord: Emulator, db: Database, plain_process: BotProcess
+) -> None:
+    process = plain_process
+    readers = [discord.driver(member) for member in discord.add_members(discord.guild, 30, prefix="reader")]
+    server = await sessions.set_up(discord, db)
+    await process.start()
+    await process.ready()
+    await discord.wait_for(lambda: discord.commands(), 30, "the commands synced")
+    planned = await sessions.create(
+        server.host,
+        title="Reading club",
+        format="reading_club",
+        start="2027-03-16 18:00",
+        duration="1h",
+        channel=server.voice,
+    )
+    assert "is planned" in planned.content, planned.content
+    first = (await sessions.occurrences(db))[0]
+    async with db.transaction() as session:
+        for reader in readers:
+            await rsvp.answer(session, first.id, reader.id, Status.GOING, source="button", now=sessions.utcnow())
+    await process.stop()
+    async with db.transaction() as session:  # the hour-before reminder falls due while the bot is down
+        await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.kind == "sessions.remind", ScheduledJob.key == f"{first.id}:60")
+            .values(due_at=sessions.utcnow())
+        )
+
+    def reminded() -> list[int]:
+        return [sum("Reminder" in dm.content for dm in reader.dms) for reader in readers]
+
+    release = asyncio.Event()
+    held = discord.faults.delay("POST", "/channels/*/messages", release, times=len(readers), request=True)
+    await process.start()
+    await discord.wait_for(lambda: held.holding >= 1, 60, "the first reminders on their way")
+    await process.kill()
+    release.set()  # Discord handles the reminders that were sent just before the process died
+    await discord.wait_for(lambda: held.holding == 0, 10, "the held reminders")
+    assert sum(reminded()) < len(readers)  # the fan-out was cut short
+
+    sent = len(posts(discord))
+    await process.start()
+    await process.ready()
+    await discord.wait_for(  # every claim the dead run left unrecorded is taken back: one post a reader
+        lambda: len(posts(discord)) - sent >= len(readers), 120, "the restarted run reminding every reader"
+    )
+    assert reminded() == [1] * len(readers)  # those Discord had already came back by their nonce

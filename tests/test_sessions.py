@@ -424,6 +424,25 @@ async def test_the_ledger_lets_each_target_be_claimed_once_even_by_two_processes
         assert await ledger.claim(session, "remind:15:1", 7, [1], guild_id=GUILD, now=NOW) == [1]
 
 
+async def test_a_fan_out_takes_back_the_claims_a_dead_run_never_recorded(db: Database) -> None:
+    async with db.transaction() as session:  # the first run claims five members, tells two, and dies
+        assert await ledger.claim(session, "remind:60:1", 7, [1, 2, 3, 4, 5], guild_id=GUILD, now=NOW) == [
+            1,
+            2,
+            3,
+            4,
+            5,
+        ]
+    async with db.transaction() as session:
+        await ledger.record(session, "remind:60:1", 7, {1: "dm", 2: "closed"}, now=NOW)
+    async with db.transaction() as session:
+        again = await ledger.claim(
+            session, "remind:60:1", 7, [1, 2, 3, 4, 5, 6], guild_id=GUILD, now=NOW, retake_unfinished=True
+        )
+        assert again == [3, 4, 5, 6]
+        assert await ledger.claim(session, "remind:60:1", 7, [3, 6], guild_id=GUILD, now=NOW) == []  # single actions
+
+
 async def test_attendance_counts_stays_inside_the_session(db: Database) -> None:
     await weekly(db)
     first, *_ = await rows(db)

@@ -32,7 +32,7 @@ from models.sessions.tables import SessionOccurrence, SessionPost, SessionSeries
 
 log = logging.getLogger(__name__)
 
-CLAIM_BATCH = 50  # members claimed at once: a crash loses at most these (at most once, never twice)
+CLAIM_BATCH = 50  # members claimed, then told, then recorded at once
 MENTIONS_PER_POST = 40
 REDRAW_INTERVAL = 2.0
 
@@ -134,19 +134,26 @@ class SessionsBase(Capability):
         thread_id: int | None = None,
         fallback: Fallback | None = None,
     ) -> Counter[str]:
-        """Each member at most once for (kind, subject): by DM, else (closed DMs) a mention in the thread."""
+        """Each member once for (kind, subject): by DM, else (closed DMs) a mention in the thread. A run that died
+        half-way is finished by the next (see `models.sessions.ledger`)."""
         outcomes: Counter[str] = Counter()
         default = await self.language(guild_id)
         for start in range(0, len(member_ids), CLAIM_BATCH):
             async with self.bot.db.transaction() as session:
                 won = await ledger.claim(
-                    session, kind, subject, member_ids[start : start + CLAIM_BATCH], guild_id=guild_id, now=self.now()
+                    session,
+                    kind,
+                    subject,
+                    member_ids[start : start + CLAIM_BATCH],
+                    guild_id=guild_id,
+                    now=self.now(),
+                    retake_unfinished=True,
                 )
                 people = await rsvp.recipients(session, guild_id, won)
             results, learned = await self._send_each(people, compose, default, kind, subject)
             closed = [member_id for member_id, outcome in results.items() if outcome == "closed"]
             if closed and thread_id is not None and fallback is not None:
-                for member_id in await self._mention(thread_id, closed, fallback, default):
+                for member_id in await self._mention(thread_id, closed, fallback, default, (kind, subject)):
                     results[member_id] = "thread"
             async with self.bot.db.transaction() as session:
                 await ledger.record(session, kind, subject, results, now=self.now())
@@ -194,7 +201,9 @@ class SessionsBase(Capability):
                 return "failed", channel_id
         return "failed", None
 
-    async def _mention(self, thread_id: int, member_ids: list[int], fallback: Fallback, language: str) -> list[int]:
+    async def _mention(
+        self, thread_id: int, member_ids: list[int], fallback: Fallback, language: str, delivery: tuple[str, int]
+    ) -> list[int]:
         """Mention members (in groups) in a thread; returns those whose mention went out."""
         reached: list[int] = []
         for start in range(0, len(member_ids), MENTIONS_PER_POST):
@@ -204,7 +213,9 @@ class SessionsBase(Capability):
             try:
                 await self.pacer.slot()
                 thread = self.bot.get_partial_messageable(thread_id)
-                await outgoing.send_to(thread, allowed_mentions=mentions)
+                await outgoing.send_to(
+                    thread, allowed_mentions=mentions, nonce=nonce(f"{delivery[0]}.thread", delivery[1], group[0])
+                )
             except discord.HTTPException as error:
                 log.warning("could not mention members in thread %s (%s)", thread_id, error.status)
                 continue

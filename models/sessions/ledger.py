@@ -1,10 +1,14 @@
-"""At most once per (kind, subject, target): a row is inserted before acting, and whoever inserts it acts.
+"""Once per (kind, subject, target): a row is inserted before acting, and whoever inserts it acts.
 
 Jobs are already claimed one at a time (`models.scheduling`), but a job can run again: its process died mid-way and
 the lease ran out, a second process swept it, a host's change re-planned it. The ledger makes every announcement,
-reminder, prompt and native-event change survive all of these without happening twice. A crash between a claim and
-its message loses that one message rather than risking a duplicate; Discord posts also carry a nonce derived from
-the claim, so a request retried by the HTTP layer is not posted twice either.
+reminder, prompt and native-event change survive all of these without happening twice. Discord posts carry a nonce
+derived from the claim, so a request retried by the HTTP layer is not posted twice either.
+
+A single action claimed but never recorded (its process died in between) stays claimed: at most once. A fan-out
+records what became of every member it claimed, so its next run takes back the claims a dead run left unrecorded
+(`retake_unfinished`): a DM that had reached Discord comes back from it by its nonce rather than twice (Discord keeps
+nonces a few minutes; a run resumed later than that may repeat the few messages that were on their way).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,18 +28,35 @@ BATCH = 500
 
 
 async def claim(
-    session: AsyncSession, kind: str, subject: int, targets: Sequence[int], *, guild_id: int, now: datetime
+    session: AsyncSession,
+    kind: str,
+    subject: int,
+    targets: Sequence[int],
+    *,
+    guild_id: int,
+    now: datetime,
+    retake_unfinished: bool = False,
 ) -> list[int]:
-    """Insert a row per target; returns the targets this call claimed (the others were claimed before), in order."""
+    """Insert a row per target; returns the targets this call claimed (the others were claimed before), in order.
+    With `retake_unfinished`, claims an earlier run made but never recorded are this call's too."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     won: set[int] = set()
     for start in range(0, len(targets), BATCH):
+        batch = list(dict.fromkeys(targets[start : start + BATCH]))
         rows = [
             {"kind": kind, "subject": subject, "target": target, "guild_id": guild_id, "claimed_at": now}
-            for target in dict.fromkeys(targets[start : start + BATCH])
+            for target in batch
         ]
         statement = insert(LEDGER).values(rows).on_conflict_do_nothing().returning(LEDGER.c.target)
         won.update((await session.scalars(statement)).all())
+        if retake_unfinished:
+            unfinished = select(LEDGER.c.target).where(
+                LEDGER.c.kind == kind,
+                LEDGER.c.subject == subject,
+                LEDGER.c.target.in_(batch),
+                LEDGER.c.done_at.is_(None),
+            )
+            won.update((await session.scalars(unfinished)).all())
     return [target for target in dict.fromkeys(targets) if target in won]
 
 
