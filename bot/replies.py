@@ -3,7 +3,7 @@
 Discord drops an interaction that gets no first answer within 3 seconds, and the member reads "The application did
 not respond" (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction).
 On a busy machine even a plain command can take that long, so `Watchdog` answers "thinking…" for any interaction
-still silent 2 seconds after Discord created it. Handlers therefore answer only through the helpers below
+still silent 1.5 seconds after Discord created it. Handlers therefore answer only through the helpers below
 (`send_ephemeral`, `think`, `acknowledge`, `update_message`, `open_form`), which take one lock per interaction and
 use the follow-up route once the first answer was given, whoever gave it.
 """
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
-ANSWER_DEADLINE = 3.0  # seconds Discord waits for an interaction's first answer
-DEFER_AT = 2.0  # seconds after Discord created it that a silent interaction gets "thinking…"
+UNKNOWN_INTERACTION = 10062  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+DEFER_AT = 1.5  # seconds after Discord created it that a silent interaction gets "thinking…" (a starved event
+# loop runs timers late, and the answer still has to travel)
 DEFER_AFTER_AT_LEAST = 0.5  # after it reached Agora, whatever the clocks say: a form has time to open
 WATCHED = (
     discord.InteractionType.application_command,
@@ -156,6 +157,14 @@ async def open_form(interaction: discord.Interaction[Any], form: discord.ui.Moda
 
 async def report_error(interaction: discord.Interaction[Agora], error: BaseException) -> None:
     """One short localized ephemeral reply for any failure; unexpected ones are logged with ids, not content."""
+    if _expired(error):
+        log.warning(
+            "interaction %s expired before its first answer reached Discord (%.1f s after it was created): is the "
+            "machine overloaded?",
+            interaction.id,
+            (discord.utils.utcnow() - interaction.created_at).total_seconds(),
+        )
+        return
     key, params = _describe(error)
     if key == "errors.unexpected":
         command = interaction.command.qualified_name if interaction.command else None
@@ -172,6 +181,13 @@ async def report_error(interaction: discord.Interaction[Agora], error: BaseExcep
         await send_ephemeral(interaction, i18n.t(await language_for(interaction), key, **params))
     except discord.HTTPException as failure:
         log.warning("could not answer interaction %s with an error (%s)", interaction.id, failure.status)
+
+
+def _expired(error: BaseException) -> bool:
+    """Discord's 10062 Unknown interaction: the first answer came too late, and no answer can follow."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
 
 
 def _describe(error: BaseException) -> tuple[str, dict[str, Any]]:

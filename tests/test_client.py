@@ -81,7 +81,7 @@ def arrived(discord: Emulator, label: str) -> Interaction | None:
     return next((i for i in discord.state.interactions.values() if i.label == label and i.acknowledged), None)
 
 
-async def test_a_command_still_silent_after_two_seconds_shows_thinking_then_its_answer(
+async def test_a_command_still_silent_near_discords_deadline_shows_thinking_then_its_answer(
     discord: Emulator, agora: AgoraHarness
 ) -> None:
     alice = await discord.member("alice")
@@ -113,6 +113,21 @@ async def test_a_slow_button_is_deferred_silently_then_edits_its_message_or_asks
     assert message.content == "edited after the wait"
     assert answered.modal is None and answered.ephemeral  # a form cannot follow a deferral: the member is told
     assert answered.content == "L'ouverture a pris trop de temps. Veuillez réessayer."
+
+
+@pytest.mark.discord(interaction_deadline=0.05)
+async def test_an_interaction_that_expired_before_its_answer_is_a_warning_not_a_bug(
+    discord: Emulator, agora: AgoraHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    discord.expect_rejections(10062)  # Unknown interaction: both answers come after the (shortened) deadline
+    alice = await discord.member("alice")
+    answering = asyncio.create_task(alice.slash("slow"))
+    await discord.wait_for(lambda: "could not defer" in caplog.text, what="the watchdog's defer, refused: too late")
+    probe(agora).gate.set()
+    with pytest.raises(AssertionError, match="no answer came to /slow"):
+        await answering
+    await agora.idle()
+    assert "expired before its first answer reached Discord" in caplog.text  # and no error: the harness checks
 
 
 async def test_reaction_events_reach_the_bot(discord: Emulator, agora: AgoraHarness) -> None:
