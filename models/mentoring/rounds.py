@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import scheduling
@@ -218,7 +218,7 @@ async def plan_round(
     await session.flush()
     if plan.pairs:
         await session.execute(
-            insert(RoundPair),
+            insert(cast(Table, RoundPair.__table__)),  # Core: the ORM's bulk path costs ~0.1 ms a row
             [
                 {
                     "round_id": round_.id,
@@ -360,7 +360,7 @@ async def propose(
         )
     if not rows:
         return []
-    await session.execute(insert(Mentorship), rows)
+    await session.execute(insert(cast(Table, Mentorship.__table__)), rows)
     written = await session.execute(
         select(Mentorship.mentee_id, Mentorship.id).where(
             Mentorship.round_id == round_.id, Mentorship.state == PairState.PROPOSED
