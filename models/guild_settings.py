@@ -5,6 +5,7 @@ Deployment defaults (locale, time zone) come from the config; a host overrides t
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -140,11 +141,16 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+@functools.cache
+def _zone_names() -> tuple[tuple[str, str], ...]:
+    """(lowercase, name) of every IANA region/city zone, sorted: `available_timezones()` walks the disk each call."""
+    return tuple((name.lower(), name) for name in sorted(available_timezones()) if "/" in name)
+
+
 def timezone_suggestions(text: str, limit: int = 25) -> list[str]:
     """IANA names containing `text`, for autocomplete (Discord shows at most 25 choices)."""
     needle = text.strip().lower().replace(" ", "_")
-    names = sorted(name for name in available_timezones() if "/" in name and needle in name.lower())
-    return names[:limit]
+    return [name for lowered, name in _zone_names() if needle in lowered][:limit]
 
 
 @dataclass(frozen=True)
