@@ -427,6 +427,24 @@ async def test_too_long_and_empty_answers_are_refused_without_losing_any(
     assert "🎉 You are all set" in flow.content
 
 
+async def test_the_same_form_sent_twice_at_once_is_saved_once_without_an_error(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    server = await set_up(discord, agora.bot.db)
+    alice = await discord.member("alice")
+    flow = flow_of(await alice.click(await greeting_of(server.welcome, alice), "Start"))
+    for value in (["web"], ["no"], ["1"]):
+        await alice.select(flow, value)
+    opened = await alice.click(flow, "Answer")
+    values = {"share": "cooking", "zone": "UTC", "goals": ""}
+    twice = await asyncio.gather(*(alice.submit_modal(values, opened_by=opened) for _ in range(2)))
+    assert all(reply.acknowledged for reply in twice)  # both answered; an error would fail the test at teardown
+    assert "🎉 You are all set" in flow.content
+    async with agora.bot.db.transaction() as session:
+        progress = await service.progress(session, questionnaire().questions, discord.guild.id, alice.id)
+    assert progress.answers["share"] == "cooking" and progress.finished
+
+
 async def test_a_member_who_leaves_mid_way_keeps_answers_and_resumes_on_return(
     discord: Emulator, agora: AgoraHarness
 ) -> None:

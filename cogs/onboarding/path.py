@@ -54,7 +54,8 @@ class OnboardingPath(OnboardingBase):
         own(interaction, member_id, STRANGER)
         guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         now = utcnow()
-        async with self.bot.db.transaction() as session:
+        # One submission of a member at a time (a double click, two forms open): each reads, then writes, their rows.
+        async with self.member_lock(member.id), self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
             questions = await self.questions(session, guild.id)
             await service.start_path(session, guild.id, member.id, now=now)
@@ -70,7 +71,7 @@ class OnboardingPath(OnboardingBase):
         own(interaction, member_id, STRANGER)
         guild, member = await member_of(self.bot, guild_id, interaction.user.id, NOT_A_MEMBER, person=interaction.user)
         now = utcnow()
-        async with self.bot.db.transaction() as session:
+        async with self.member_lock(member.id), self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id, interaction)
             questions = await self.questions(session, guild.id)
             await service.skip_question(session, questions, guild.id, member.id, question_id, now=now)
