@@ -214,7 +214,7 @@ class Agora(commands.Bot):
         self.caught_up.set()
 
     async def on_interaction(self, interaction: Interaction) -> None:
-        self.watchdog.watch(interaction)
+        self.watchdog.watch(interaction, may_open_form=self.components.may_open_form(interaction))
         await self.components.route(interaction)
 
     def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:

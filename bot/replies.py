@@ -3,9 +3,10 @@
 Discord drops an interaction that gets no first answer within 3 seconds, and the member reads "The application did
 not respond" (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction).
 On a busy machine even a plain command can take that long, so `Watchdog` answers "thinking…" for any interaction
-still silent 1.5 seconds after Discord created it. Handlers therefore answer only through the helpers below
-(`send_ephemeral`, `think`, `acknowledge`, `update_message`, `open_form`), which take one lock per interaction and
-use the follow-up route once the first answer was given, whoever gave it.
+still silent a second after Discord created it (two for one whose answer may be a form: `opens_form`). Handlers
+therefore answer only through the helpers below (`send_ephemeral`, `think`, `acknowledge`, `update_message`,
+`open_form`), which take one lock per interaction and use the follow-up route once the first answer was given,
+whoever gave it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -30,9 +31,13 @@ log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
 UNKNOWN_INTERACTION = 10062  # https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
-DEFER_AT = 1.5  # seconds after Discord created it that a silent interaction gets "thinking…" (a starved event
-# loop runs timers late, and the answer still has to travel)
-DEFER_AFTER_AT_LEAST = 0.5  # after it reached Agora, whatever the clocks say: a form has time to open
+# Seconds after Discord created it that a silent interaction gets "thinking…": early, since a starved event loop runs
+# timers late and the answer still has to travel. A handler that may open a form gets longer: a form can only be the
+# first answer, so deferring it early would turn a slow form into "try again".
+DEFER_AT = 1.0
+DEFER_FORM_AT = 2.0
+DEFER_AFTER_AT_LEAST = 0.3  # after it reached Agora, whatever the clocks say
+OPENS_FORM = "agora.opens_form"
 WATCHED = (
     discord.InteractionType.application_command,
     discord.InteractionType.component,
@@ -61,11 +66,12 @@ class Watchdog:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._deferring: set[asyncio.Task[None]] = set()
 
-    def watch(self, interaction: discord.Interaction[Any]) -> None:
+    def watch(self, interaction: discord.Interaction[Any], *, may_open_form: bool = False) -> None:
         if interaction.type not in WATCHED:
             return
+        at = DEFER_FORM_AT if may_open_form else DEFER_AT
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-        delay = max(DEFER_AFTER_AT_LEAST, min(DEFER_AT, DEFER_AT - age))
+        delay = max(DEFER_AFTER_AT_LEAST, min(at, at - age))
         loop = asyncio.get_running_loop()
         self._timers[interaction.id] = loop.call_later(delay, self._due, interaction)
 
@@ -82,6 +88,20 @@ class Watchdog:
         self._timers.clear()
         for task in self._deferring:
             task.cancel()
+
+
+C = TypeVar("C", bound=app_commands.Command[Any, ..., Any] | app_commands.ContextMenu)
+
+
+def opens_form(command: C) -> C:
+    """Mark a slash or context command whose answer may be a form (put it above the command's decorator)."""
+    command.extras[OPENS_FORM] = True
+    return command
+
+
+def command_opens_form(interaction: discord.Interaction[Any]) -> bool:
+    command = interaction.command
+    return command is not None and bool(command.extras.get(OPENS_FORM))
 
 
 async def _defer_late(interaction: discord.Interaction[Any]) -> None:

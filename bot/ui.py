@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 import discord
 
-from bot.replies import report_error
+from bot.replies import command_opens_form, report_error
 from models.errors import NoLongerAvailableError, StrangerError
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=
     """
 
     cog_name: ClassVar[str] = ""
+    opens_form: ClassVar[bool] = False  # its answer may be a form (the watchdog then waits longer)
 
     @classmethod
     async def from_custom_id(
@@ -101,6 +102,7 @@ class PersistentSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=
     """A select menu whose ids are in its custom id; the chosen values are in `self.values` when `run` is called."""
 
     cog_name: ClassVar[str] = ""
+    opens_form: ClassVar[bool] = False
 
     @classmethod
     async def from_custom_id(
@@ -222,7 +224,20 @@ class Components:
         await report_error(interaction, NoLongerAvailableError())
 
     def _claimed(self, found: str) -> bool:
-        return any(pattern.fullmatch(found) for pattern in self.templates.values())
+        return self.item_for(found) is not None
+
+    def item_for(self, found: str) -> type[discord.ui.DynamicItem[Any]] | None:
+        """The registered item whose template a custom id matches."""
+        return next((item for item, pattern in self.templates.items() if pattern.fullmatch(found)), None)
+
+    def may_open_form(self, interaction: Interaction) -> bool:
+        """Whether the command or component being used may answer with a form (see `bot.replies.Watchdog`)."""
+        if command_opens_form(interaction):
+            return True
+        data = cast(dict[str, Any], interaction.data or {})
+        found = str(data.get("custom_id", ""))
+        item = self.item_for(found) if interaction.type is discord.InteractionType.component else None
+        return bool(getattr(item, "opens_form", False))
 
     def _all_forms(self) -> Iterator[tuple[re.Pattern[str], FormHandler]]:
         for forms in self.forms.values():

@@ -14,7 +14,7 @@ from bot import i18n
 from bot.capability import Capability
 from bot.checks import guild_of
 from bot.client import Agora, Interaction
-from bot.replies import open_form, send_ephemeral
+from bot.replies import open_form, opens_form, send_ephemeral
 from bot.ui import custom_id, form, form_view, own
 from models import profiles
 from models.base import utcnow
@@ -91,6 +91,7 @@ class Profiles(
             ]
         await send_ephemeral(interaction, render(profile, target.display_name, language, extra=extra))
 
+    @opens_form
     @app_commands.command(name="edit", description="Edit your profile")
     @app_commands.describe(mentor="Would you mentor other members?")
     async def edit(self, interaction: Interaction, mentor: bool | None = None) -> None:

@@ -12,7 +12,7 @@ from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
 from bot.delivery import NO_PINGS
 from bot.members import display_names, load_members
-from bot.replies import open_form, send_ephemeral, send_export, think
+from bot.replies import open_form, opens_form, send_ephemeral, send_export, think
 from bot.ui import custom_id, form_view
 from cogs.conduct.components import ConductComponents, version_view
 from cogs.conduct.render import status_lines, version_embed
@@ -42,6 +42,7 @@ class ConductCommands(ConductComponents):
                 language = (await self.bot.context(session, guild.id)).language
         await self.show_text(interaction, guild.id, language)
 
+    @opens_form
     @app_commands.command(name="report", description="Send a concern to the moderators, privately")
     @app_commands.describe(anonymous="Hide your name from the moderators (Agora keeps no trace of it)")
     async def report(self, interaction: Interaction, anonymous: bool = False) -> None:
@@ -63,6 +64,7 @@ class ConductCommands(ConductComponents):
         form_id = custom_id("conduct", "report", guild.id, interaction.channel_id or 0, int(anonymous))
         await open_form(interaction, form_view(title, form_id, [what, link]))
 
+    @opens_form
     @app_commands.command(name="edit", description="Write the code of conduct in one language")
     @app_commands.describe(language="Which text to write")
     @app_commands.choices(language=LANGUAGE_CHOICES)

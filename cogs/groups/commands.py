@@ -15,7 +15,7 @@ from discord.app_commands import locale_str
 from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
-from bot.replies import open_form, send_ephemeral
+from bot.replies import open_form, opens_form, send_ephemeral
 from bot.ui import custom_id, form_view
 from cogs.groups.lifecycle import GroupLifecycle
 from cogs.groups.render import fit, info_embed, suggestion_lines
@@ -53,6 +53,7 @@ def text_input(
 
 
 class GroupCommands(GroupLifecycle):
+    @opens_form
     @app_commands.command(name="create", description="Start a working group: its charter, a private thread, you lead")
     @app_commands.describe(
         name="The group's name",
@@ -241,6 +242,7 @@ class GroupCommands(GroupLifecycle):
             interaction, i18n.t(language, "groups.available.on" if available else "groups.available.off")
         )
 
+    @opens_form
     @app_commands.command(name="archive", description="Finish your group: record what it produced, close its space")
     @app_commands.describe(
         group="Which group (in its thread: that group)", share="Also post the summary in the knowledge channel"

@@ -13,7 +13,7 @@ from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
 from bot.delivery import NO_PINGS, send_dm
-from bot.replies import open_form, send_ephemeral, think, update_message
+from bot.replies import open_form, opens_form, send_ephemeral, think, update_message
 from bot.ui import custom_id, form, form_view
 from cogs.knowledge.base import (
     KnowledgeBase,
@@ -47,6 +47,7 @@ class UnreadableChannelError(UserError):
 
 
 class KnowledgeSharing(KnowledgeBase):
+    @opens_form
     @app_commands.command(name="share", description="Share know-how in the knowledge channel")
     @app_commands.guild_only()
     async def share(self, interaction: Interaction) -> None:

@@ -33,6 +33,7 @@ class RoundButton(
     PersistentButton, template=template("mentoring", "round", r"(?P<round>\d+):(?P<action>publish|weights|discard)")
 ):
     cog_name = COG
+    opens_form = True
 
     def __init__(self, round_id: int, action: str, label: str = "") -> None:
         self.round_id, self.action = round_id, action
@@ -47,6 +48,7 @@ class ConsentButton(
     PersistentButton, template=template("mentoring", "consent", r"(?P<mentorship>\d+):(?P<answer>accept|decline)")
 ):
     cog_name = COG
+    opens_form = True
 
     def __init__(self, mentorship_id: int, answer: str, label: str = "") -> None:
         self.mentorship_id, self.answer = mentorship_id, answer
@@ -77,6 +79,7 @@ class CheckInButton(PersistentButton, template=template("mentoring", "check_in",
 
 class RatingButton(PersistentButton, template=template("mentoring", "rate", r"(?P<mentorship>\d+):(?P<rating>[1-5])")):
     cog_name = COG
+    opens_form = True
 
     def __init__(self, mentorship_id: int, rating: int) -> None:
         self.mentorship_id, self.rating = mentorship_id, int(rating)

@@ -11,7 +11,7 @@ from bot import i18n
 from bot.checks import guild_of
 from bot.client import Interaction
 from bot.members import member_of
-from bot.replies import open_form, send_ephemeral
+from bot.replies import open_form, opens_form, send_ephemeral
 from bot.roles import give_or_tell_hosts
 from bot.ui import custom_id, form, form_view, own
 from cogs.mentoring.base import MentoringBase
@@ -51,6 +51,7 @@ def inputs(kind: str, fields: Any, current: Any, language: str) -> list[discord.
 
 
 class MemberCommands(MentoringBase):
+    @opens_form
     @MentoringBase.mentor.command(name="offer", description="Offer to mentor: how many mentees, what you share")
     async def offer(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)
@@ -103,6 +104,7 @@ class MemberCommands(MentoringBase):
         )
         return i18n.t(context.reply_language, "mentoring.offer.role", role=role.name) if change.done else None
 
+    @opens_form
     @MentoringBase.mentor.command(name="request", description="Ask for a mentor: what you want to learn, your goals")
     async def request(self, interaction: Interaction) -> None:
         guild = guild_of(interaction)

@@ -50,6 +50,7 @@ class AnswerButton(PersistentButton, template=ANSWER):
     """Opens the form of the current text questions."""
 
     cog_name = "Onboarding"
+    opens_form = True
 
     def __init__(self, guild_id: int, member_id: int, question_id: str, label: str = "Answer") -> None:
         self.guild_id, self.member_id, self.question_id = guild_id, member_id, question_id

@@ -72,6 +72,7 @@ class FeedbackButton(
     """Opens the feedback form; "anonymous" stores the answer with no member id next to it."""
 
     cog_name = COG
+    opens_form = True
 
     def __init__(self, round_id: int, mode: str, label: str = "…") -> None:
         self.round_id, self.mode = round_id, mode

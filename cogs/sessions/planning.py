@@ -11,7 +11,7 @@ from discord import app_commands
 from bot import i18n
 from bot.checks import channel_problems, guild_of, host_only
 from bot.client import Interaction
-from bot.replies import open_form, send_ephemeral
+from bot.replies import open_form, opens_form, send_ephemeral
 from bot.ui import custom_id, form, form_view
 from cogs.sessions import render
 from cogs.sessions.answers import SessionAnswers
@@ -74,6 +74,7 @@ class SessionPlanning(SessionAnswers):
 
     # --- planning ------------------------------------------------------------------------------------------------
 
+    @opens_form
     @SESSION.command(name="create", description="Plan a session or a recurring series (a form asks for a description)")
     @app_commands.describe(
         title="What the session is called (at most 100 characters)",

@@ -19,6 +19,7 @@ from models.errors import UserError
 
 class NoteButton(PersistentButton, template=template("probe", "note", r"(?P<n>\d+)")):
     cog_name = "Probe"
+    opens_form = True
 
     def __init__(self, n: int) -> None:
         super().__init__(discord.ui.Button(label="Take a note", custom_id=custom_id("probe", "note", n)))
