@@ -78,7 +78,8 @@ def running(*, setup: bool = True) -> Iterator[Running]:
         left = asyncio.all_tasks(loop)
         for task in left:
             task.cancel()
-        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        if left:  # gather() of nothing asks for the thread's current loop, and this thread has none
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
 
     thread = threading.Thread(target=run, name="playground", daemon=True)

@@ -75,7 +75,9 @@ async function refresh({ world = true } = {}) {
 
 // ---- the server: members, channels, commands -----------------------------------------------------------------
 async function loadWorld() {
+  const asked = state.me;
   const world = await get("/api/world");
+  if (asked !== state.me) return; // who the page acts as changed meanwhile (a join): a fresher load follows
   state.world = world;
   state.me = world.me.id;
   ui.server.textContent = `${world.guild.name} · Agora playground`;
