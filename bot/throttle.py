@@ -59,6 +59,15 @@ class LiveEdits(Generic[K]):
         self._dirty.discard(key)
         self._last.pop(key, None)
 
+    async def stop(self, key: K) -> None:
+        """Stop redrawing `key` before drawing its final state: a redraw that waits is dropped, one already running
+        is waited for (cancelling it could cut a database transaction, and its edit must land before the final one)."""
+        task = self._tasks.get(key)
+        if task is not None and key in self._drawing and task is not asyncio.current_task():
+            self._dirty.discard(key)
+            await asyncio.gather(task, return_exceptions=True)
+        self.cancel(key)
+
     def busy(self) -> bool:
         return bool(self._running - {asyncio.current_task()})
 

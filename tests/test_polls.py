@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.database import Database
+from bot.throttle import LiveEdits
 from cogs.polls.render import discord_time, poll_embed, results_embed
 from models import scheduling
 from models.charts import printable
@@ -602,3 +603,23 @@ def test_a_short_poll_keeps_its_labels_whole_and_escaped() -> None:
     description = poll_embed(short, result).description or ""
     assert "\\*" * 80 in description
     assert "`██████░░░░░░` **1** · 50\xa0%" in description  # French: a no-break space
+
+
+async def test_stopping_live_edits_waits_for_a_redraw_already_running_and_drops_one_waiting() -> None:
+    """A poll's close stops its redraws: one mid-way (inside its transaction) finishes before the final edit."""
+    inside, leave = asyncio.Event(), asyncio.Event()
+    drawn: list[int] = []
+
+    async def redraw(key: int) -> None:
+        inside.set()
+        await leave.wait()
+        drawn.append(key)
+
+    live = LiveEdits(60.0, redraw)
+    live.touch(1)
+    await inside.wait()
+    live.touch(1)  # a change while drawing: a trailing redraw would follow in a minute
+    stopping = asyncio.create_task(live.stop(1))
+    leave.set()
+    await stopping
+    assert drawn == [1] and not live.busy()  # finished, not cancelled; the trailing redraw dropped

@@ -30,7 +30,7 @@ class Closing(PollsBase):
         async with self.writer.exclusive(), self.bot.db.transaction() as session:
             closed = await service.close_poll(session, poll_id, now=utcnow(), reason=reason)
         self.index.close(poll_id)
-        self.live.cancel(poll_id)
+        await self.live.stop(poll_id)
         if closed:
             await self.bot.db.erase_deleted()  # an anonymous poll's key and ballots leave SQLite's log too
         await self.finish(poll_id)
