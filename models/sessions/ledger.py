@@ -41,8 +41,9 @@ async def claim(
     With `retake_unfinished`, claims an earlier run made but never recorded are this call's too."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     won: set[int] = set()
-    for start in range(0, len(targets), BATCH):
-        batch = list(dict.fromkeys(targets[start : start + BATCH]))
+    ordered = sorted(set(targets))  # every claimer takes the keys in one order: two never wait on each other
+    for start in range(0, len(ordered), BATCH):
+        batch = ordered[start : start + BATCH]
         rows = [
             {"kind": kind, "subject": subject, "target": target, "guild_id": guild_id, "claimed_at": now}
             for target in batch
