@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -138,9 +139,14 @@ class Agora(commands.Bot):
         self.scheduler = Scheduler(self.db, shards=self.shards_here)
         await self.tree.set_translator(CommandTranslator())
         for module in self.cog_modules:
-            await self.load_extension(module)
+            await self.add_capability(module)
         for guild_id in self.settings.discord.sync_guilds:
             self.tree.copy_global_to(guild=discord.Object(guild_id))
+
+    async def add_capability(self, module: str) -> None:
+        """Add the cog a module's `setup(bot)` builds. Not a discord.py extension: closing a bot unloads its extensions
+        and drops their modules, so every bot of a process (each restart of a test) imported every cog package again."""
+        await importlib.import_module(module).setup(self)
 
     async def setup_hook(self) -> None:
         await self.prepare(migrate=self.settings.database.migrate_on_start)

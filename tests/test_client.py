@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.client import Agora
 from bot.config import DiscordSettings, Settings
+from bot.replies import OPENS_FORM
 from cogs import COGS
 from playground.emulator import Emulator, RunBot
 from playground.emulator.state import DEFERRED_MESSAGE as DEFERRED
@@ -113,6 +114,15 @@ async def test_a_slow_button_is_deferred_silently_then_edits_its_message_or_asks
     assert message.content == "edited after the wait"
     assert answered.modal is None and answered.ephemeral  # a form cannot follow a deferral: the member is told
     assert answered.content == "L'ouverture a pris trop de temps. Veuillez réessayer."
+
+
+async def test_the_watchdog_knows_which_commands_and_buttons_may_answer_with_a_form(agora: AgoraHarness) -> None:
+    share, show = agora.bot.tree.get_command("share"), agora.bot.tree.get_command("profile")
+    assert share is not None and share.extras.get(OPENS_FORM) and show is not None and not show.extras.get(OPENS_FORM)
+    note = agora.bot.components.item_for("agora:probe:note:1")
+    assert note is not None and getattr(note, "opens_form", False)
+    slow = agora.bot.components.item_for("agora:probe:slow:edit")
+    assert slow is not None and not getattr(slow, "opens_form", False)
 
 
 @pytest.mark.discord(interaction_deadline=0.05)

@@ -92,7 +92,7 @@ def fits_discord(field: str, text: str, *, is_choice: bool, is_menu: bool = Fals
 async def test_every_command_string_has_french_and_matching_english() -> None:
     bot = Agora(Settings())
     for module in bot.cog_modules:
-        await bot.load_extension(module)
+        await bot.add_capability(module)
     translator = CommandTranslator()
     commands = bot.tree.get_commands()
     assert commands

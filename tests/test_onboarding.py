@@ -374,7 +374,7 @@ async def test_one_reminder_for_those_who_have_not_finished(discord: Emulator, a
     async with agora.bot.db.transaction() as session:
         job = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == f"{discord.guild.id}:{alice.id}"))
     assert job is not None and job.state == "done"
-    cog = cast(Any, agora.bot.get_cog("Onboarding"))  # the extension's own module: no isinstance across reloads
+    cog = cast(Any, agora.bot.get_cog("Onboarding"))
     await cog.remind(scheduling.DueJob(job.id, job.kind, job.key, job.guild_id, job.payload, job.due_at))  # a re-run
     assert len(alice.dms) == 1
 

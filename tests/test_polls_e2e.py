@@ -56,7 +56,7 @@ async def agora(run_bot: RunBot, agora_settings: Settings) -> AsyncIterator[Agor
 
 
 def polls_cog(bot: Agora) -> Any:
-    """The loaded cog (extensions are imported afresh per bot, so its class is not `cogs.polls.Polls`)."""
+    """The loaded cog."""
     cog = bot.get_cog("Polls")
     assert cog is not None
     return cog
