@@ -404,14 +404,20 @@ async def test_host_report_chart_and_csv(discord: Emulator, agora: AgoraHarness)
     assert (await alice.slash("onboarding report")).content.startswith("Only hosts")
 
 
-async def test_too_long_and_empty_answers_are_refused_without_losing_any(
-    discord: Emulator, agora: AgoraHarness
-) -> None:
+async def at_the_text_questions(discord: Emulator, agora: AgoraHarness) -> tuple[MemberDriver, Message]:
+    """alice, greeted, through the three choice questions: her path now asks for the text answers."""
     server = await set_up(discord, agora.bot.db)
     alice = await discord.member("alice")
     flow = flow_of(await alice.click(await greeting_of(server.welcome, alice), "Start"))
     for value in (["web"], ["no"], ["1"]):
         await alice.select(flow, value)
+    return alice, flow
+
+
+async def test_too_long_and_empty_answers_are_refused_without_losing_any(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    alice, flow = await at_the_text_questions(discord, agora)
     await alice.click(flow, "Answer")
     await alice.submit_modal({"share": "x" * 150, "zone": "UTC", "goals": ""})
     assert "Question 4: your answer is too long (150 characters, at most 100)" in flow.content
@@ -430,11 +436,7 @@ async def test_too_long_and_empty_answers_are_refused_without_losing_any(
 async def test_the_same_form_sent_twice_at_once_is_saved_once_without_an_error(
     discord: Emulator, agora: AgoraHarness
 ) -> None:
-    server = await set_up(discord, agora.bot.db)
-    alice = await discord.member("alice")
-    flow = flow_of(await alice.click(await greeting_of(server.welcome, alice), "Start"))
-    for value in (["web"], ["no"], ["1"]):
-        await alice.select(flow, value)
+    alice, flow = await at_the_text_questions(discord, agora)
     opened = await alice.click(flow, "Answer")
     values = {"share": "cooking", "zone": "UTC", "goals": ""}
     twice = await asyncio.gather(*(alice.submit_modal(values, opened_by=opened) for _ in range(2)))
