@@ -48,6 +48,8 @@ def clean_text(value: str) -> str:
     """`value` as both databases can keep it: without NUL characters, lone surrogates replaced by "?"."""
     if "\x00" in value:
         value = value.replace("\x00", "")
+    if value.isascii():  # no surrogate: the common case, answered without encoding the whole string
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
