@@ -4,6 +4,7 @@ the moderators' channel. Nothing sent here pings anyone but the member it is mea
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -21,9 +22,23 @@ POST_NEEDS = ("send_messages", "embed_links")
 
 async def send_dm(user: discord.User | discord.Member, **kwargs: Any) -> discord.Message | None:
     """A direct message, or None when the member does not accept DMs from the bot."""
+    return await _direct(user.send, **kwargs)
+
+
+async def send_dm_by_id(client: discord.Client, user_id: int, **kwargs: Any) -> discord.Message | None:
+    """A direct message to someone known by id alone (members are not cached): no request to look them up first."""
+
+    async def send(**options: Any) -> discord.Message:
+        channel = await client.create_dm(discord.Object(user_id))
+        return await channel.send(**options)
+
+    return await _direct(send, **kwargs)
+
+
+async def _direct(send: Callable[..., Awaitable[discord.Message]], **kwargs: Any) -> discord.Message | None:
     kwargs.setdefault("allowed_mentions", NO_PINGS)
     try:
-        return await user.send(**kwargs)
+        return await send(**kwargs)
     except discord.Forbidden:
         return None
     except discord.HTTPException as error:

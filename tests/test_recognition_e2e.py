@@ -196,6 +196,24 @@ async def test_a_reaction_gives_a_kudos_and_taking_it_back_withdraws_it(discord:
     assert sum(s.ada.mention in dm.content for dm in s.cy.dms) == 1
 
 
+async def test_a_reaction_to_an_author_agora_saw_asks_discord_nothing_about_them(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    """Members are not cached: the author's message (or join) told Agora they are a member and not a bot, and their
+    thanks go to their DMs by id."""
+    s = await server(discord)
+    newcomer = await discord.member("dee")
+    message = await s.cy.say(s.general, "a neat trick")
+    await s.ada.react(message, THANKS)
+    await s.bob.react(await newcomer.say(s.general, "hello"), THANKS)
+    await agora.idle()
+    assert "Received: 1" in await kudos_me(s.cy)
+    assert "Received: 1" in await kudos_me(newcomer)
+    assert len(await dms_of(discord, s.cy)) == len(await dms_of(discord, newcomer)) == 1
+    member_reads = [r for r in discord.core.journal.requests if r.method == "GET" and "/members/" in r.path]
+    assert member_reads == []
+
+
 async def test_a_refused_reaction_is_taken_back_and_its_giver_told_once(discord: Emulator, agora: AgoraHarness) -> None:
     s = await server(discord)
     assert "✅" in (await s.host.slash("kudos settings", daily=1)).content

@@ -48,8 +48,10 @@ class RecognitionEvents(Celebrations):
     async def reaction_kudos(self, payload: discord.RawReactionActionEvent, me: int) -> KudosOp | None:
         """The author of the message gets a kudos from the member who reacted; Agora's own posts (celebrations,
         recognition posts) and bots' reactions are left alone."""
-        if payload.member is not None and payload.member.bot:
-            return None
+        if payload.member is not None:
+            if payload.member.bot:
+                return None
+            self.remember_author(payload.member.guild.id, payload.member)
         author = payload.message_author_id
         if author is None:
             channel = self.bot.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
@@ -109,6 +111,18 @@ class RecognitionEvents(Celebrations):
     @listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         self.forget_author(payload.guild_id, payload.user.id)
+
+    # Members are not cached: who is a member, and a bot, is remembered from what the gateway shows anyway (joins,
+    # messages, reactions), so that a kudos to a message's author needs no request to Discord.
+
+    @listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        self.remember_author(member.guild.id, member)
+
+    @listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None and isinstance(message.author, discord.Member):
+            self.remember_author(message.guild.id, message.author)
 
     @listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:

@@ -18,8 +18,7 @@ from datetime import date, datetime
 import discord
 
 from bot.client import Agora
-from bot.delivery import NO_PINGS, post, postable, send_dm
-from bot.members import find_member
+from bot.delivery import NO_PINGS, post, postable, send_dm_by_id
 from cogs.recognition import render
 from models.recognition import service
 from models.recognition.kudos import KudosOp, Outcome
@@ -136,13 +135,10 @@ class Notices:
         posted: bool,
     ) -> None:
         """By DM; when DMs are closed, a quiet line in the thanks channel (unless a thanks post already names them)."""
-        member = await find_member(guild, receiver)
-        if member is None:
-            return
         labelled = [
             (op, render.category_label(render.find_category(categories, op.category), language)) for op in gifts
         ]
-        sent = await send_dm(member, content=render.thanks_dm(language, guild.name, labelled))
+        sent = await send_dm_by_id(self.bot, receiver, content=render.thanks_dm(language, guild.name, labelled))
         if sent is None and channel is not None and not posted:
             await post(channel, content=render.quiet_line(language, receiver, labelled), silent=True)
 
@@ -154,10 +150,7 @@ class Notices:
         self._told[told] = None
         while len(self._told) > TOLD_MAX:
             self._told.popitem(last=False)
-        member = await find_member(guild, op.giver_id)
-        if member is None:
-            return
         error = render.refusal(outcome.verdict, outcome, member=f"<@{op.receiver_id}>", category=op.category)
         link = render.message_link(guild.id, op.channel_id, op.message_id)
         text = render.reaction_refused(language, op.emoji or "🙏", link, error)
-        await send_dm(member, content=text, allowed_mentions=NO_PINGS)
+        await send_dm_by_id(self.bot, op.giver_id, content=text, allowed_mentions=NO_PINGS)
