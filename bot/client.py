@@ -21,7 +21,7 @@ from bot.capability import Capability
 from bot.config import Settings
 from bot.database import Database
 from bot.errors import ConfigError
-from bot.members import release_memory
+from bot.members import freeze_what_started, release_memory
 from bot.replies import Watchdog
 from bot.scheduler import Scheduler
 from bot.translator import CommandTranslator
@@ -241,6 +241,7 @@ class Agora(commands.Bot):
         log.info("ready as %s in %d guild(s)", self.identity, len(self.guilds))
         await asyncio.gather(*catch_ups)
         release_memory(sum(guild.member_count or 0 for guild in self.guilds))
+        freeze_what_started()
         self.caught_up.set()
 
     async def on_interaction(self, interaction: Interaction) -> None:
