@@ -10,7 +10,9 @@ as places) shows where greedy loses most.
 
 Members are drawn like a real community's: 60 skills with a long tail, most speaking French and/or English, time zones
 from the Americas to Asia, goals that mention a skill or two, 2,000 pairs proposed in earlier rounds.
-Run: `.venv/bin/python -m bench.bench_mentoring [runs]` (default 3). Targets: < 2 s and < 1 GiB.
+Like the bot once started (`bot.members.freeze_what_started`), the process freezes what it built before the first
+timed round out of the garbage collector's scans: full collections would otherwise walk every imported module during
+a round. Run: `.venv/bin/python -m bench.bench_mentoring [runs]` (default 3). Targets: < 2 s and < 1 GiB.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sqlalchemy import insert, select
 
 from bench.table import Row, scaled
 from bot.database import Database
+from bot.members import freeze_what_started
 from models.mentoring import matching, rounds, rules
 from models.mentoring.rules import PairState, Weights
 from models.mentoring.tables import MenteeRequest, MentorOffer, Mentorship
@@ -177,6 +180,7 @@ async def one_run(directory: Path, seed_value: int, *, trace: bool = False) -> R
     db = Database(f"sqlite+aiosqlite:///{directory / f'bench-{seed_value}-{trace}.db'}")
     await db.migrate()
     await seed(db, random.Random(seed_value))
+    freeze_what_started()  # as the bot does once started: what was built before lives on, out of the collector's scans
     base = await anchor(db)
     if trace:
         tracemalloc.start()

@@ -366,6 +366,7 @@ async def test_one_reminder_for_those_who_have_not_finished(discord: Emulator, a
     bob_flow = flow_of(await bob.click(await greeting_of(server.welcome, bob), "Start"))
     await answer_everything(bob, bob_flow)
     await discord.leave(discord.guild, carol)
+    await agora.idle()  # Agora saw her leave (else her reminder would find her gone: Discord's "Unknown Member")
 
     await run_jobs_now(agora.bot.db, "onboarding.remind", agora.bot.scheduler.run_due)
     assert len(alice.dms) == 1 and bob.dms == [] and carol.dms == []
@@ -460,6 +461,7 @@ async def test_a_member_who_leaves_mid_way_keeps_answers_and_resumes_on_return(
     flow = flow_of(await alice.click(greeting, "Start"))
     await alice.select(flow, ["python"])
     await discord.leave(discord.guild, alice)
+    await agora.idle()  # Agora saw her leave
     gone = await alice.click(greeting, "Start")
     assert (
         gone.content == f"You are no longer a member of {discord.guild.name}; your answers are kept if you come back."

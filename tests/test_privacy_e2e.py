@@ -101,6 +101,7 @@ async def test_hosts_export_the_whole_server(discord: Emulator, agora: AgoraHarn
     ada, bob = await discord.member("ada"), await discord.member("bob")
     await with_profile(agora, ada)
     await with_profile(agora, bob, "Teach")
+    await agora.idle()  # the three arrivals noted
     refused = await ada.slash("privacy export-server")
     assert refused.ephemeral and refused.content.startswith("Only hosts")
     export = await hana.slash("privacy export-server")
