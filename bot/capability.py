@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_ATTRIBUTE = "__agora_job__"
+MEMBER_LOCKS = 64  # striped: members whose ids share a stripe merely take turns
 JobHandler = Callable[[DueJob], Awaitable[None]]
 H = TypeVar("H", bound=Callable[..., Coroutine[Any, Any, None]])
 
@@ -77,6 +78,14 @@ class Capability(commands.Cog):
         self.inflight = Inflight()
         self.caught_up = asyncio.Event()
         self._catch_up: asyncio.Task[None] | None = None
+        self._member_locks = [asyncio.Lock() for _ in range(MEMBER_LOCKS)]
+
+    def member_lock(self, member_id: int) -> asyncio.Lock:
+        """Taken first thing by the handlers of one member's events, so that they are recorded in the order Discord
+        sent them: discord.py runs each handler as a task of its own, and a join and a leave (or a leave and a quick
+        return) racing to the database could otherwise land in either order. Tasks start in event order, and an
+        uncontended lock is taken without yielding, so the first event's handler holds it first."""
+        return self._member_locks[member_id % MEMBER_LOCKS]
 
     async def cog_load(self) -> None:
         self.bot.components.add(self, self.items)

@@ -1,8 +1,7 @@
-"""What every part of the onboarding cog shares: the server's questions, members' locks, roles from answers."""
+"""What every part of the onboarding cog shares: the server's questions and roles from answers."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import discord
@@ -10,26 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import i18n
 from bot.capability import Capability
-from bot.client import Agora
 from bot.roles import Problem, give_or_tell_hosts
 from models.guild_settings import GuildContext
 from models.onboarding import service
 from models.onboarding.questionnaire import Question
 
-MEMBER_LOCKS = 64
-
 
 class OnboardingBase(Capability):
-    def __init__(self, bot: Agora) -> None:
-        super().__init__(bot)
-        # discord.py runs each event handler as its own task: a leave and a quick rejoin of the same member (or a
-        # join and an immediate /onboarding start) could otherwise be recorded out of order. Handlers take the
-        # member's lock first (tasks start in event order).
-        self.member_locks = [asyncio.Lock() for _ in range(MEMBER_LOCKS)]
-
-    def member_lock(self, member_id: int) -> asyncio.Lock:
-        return self.member_locks[member_id % MEMBER_LOCKS]
-
     async def questions(self, session: AsyncSession, guild_id: int) -> list[Question]:
         """The server's questionnaire (its hosts' own, else the deployment's default)."""
         return await service.questionnaire(session, guild_id, default=self.bot.settings.onboarding)

@@ -34,12 +34,12 @@ class PrivacyEvents(PrivacyCommands):
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         if payload.user.bot:
             return
-        async with self.bot.db.transaction() as session:
+        async with self.member_lock(payload.user.id), self.bot.db.transaction() as session:
             await departures.schedule(session, payload.guild_id, payload.user.id, due_at=utcnow() + self.erase_delay())
 
     @listener()
     async def on_member_join(self, member: discord.Member) -> None:
-        async with self.bot.db.transaction() as session:
+        async with self.member_lock(member.id), self.bot.db.transaction() as session:
             await departures.cancel(session, member.guild.id, member.id)
 
     @job(departures.ERASE_JOB)
