@@ -160,6 +160,35 @@ async def test_what_was_written_edited_or_deleted_while_offline_reaches_the_inde
     assert "Thanks" in results(await slash(bob, "kb search", query="tasks"))
 
 
+async def test_only_the_helpful_emoji_counts_and_a_host_may_change_it(discord: Emulator, agora: AgoraHarness) -> None:
+    community = await set_up(discord, agora)
+    bob, carol, dave = await discord.member("bob"), await discord.member("carol"), await discord.member("dave")
+    thread = await bob.post(community.channel, "Flaky tests", "My tests fail at random.", tags=["Question"])
+    answer = await carol.say(thread, "Seed the random generator.")
+    await agora.idle()
+
+    async def helpful() -> int:
+        return next(entry.helpful for entry in await entries(agora) if entry.message_id == answer.id)
+
+    await bob.react(answer, "👍")
+    await dave.react(answer, "⭐")
+    await agora.idle()
+    assert await helpful() == 1
+
+    assert "⭐" in (await slash(community.host, "kb settings", emoji="⭐")).content
+    erin = await discord.member("erin")
+    await erin.react(answer, "⭐")
+    await carol.react(answer, "👍")
+    await bob.unreact(answer, "👍")
+    await agora.idle()
+    assert await helpful() == 2  # bob's 👍 counted before the change and still does; now only ⭐ counts
+    for member in (bob, carol, await discord.member("frank")):
+        await member.react(answer, "⭐")
+    await erin.unreact(answer, "⭐")
+    await agora.idle()
+    assert await helpful() == 4
+
+
 async def test_opted_out_members_are_never_indexed(discord: Emulator, agora: AgoraHarness) -> None:
     community = await set_up(discord, agora)
     bob, carol = await discord.member("bob"), await discord.member("carol", locale="fr")

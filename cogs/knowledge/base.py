@@ -3,6 +3,7 @@ something to index."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,6 +13,8 @@ import discord
 from bot import i18n
 from bot.capability import Capability
 from bot.checks import channel_problems
+from bot.client import Agora
+from bot.read_once import ReadOnce
 from models.errors import ChannelNotUsableError
 from models.guild_settings import GuildContext
 from models.knowledge import index, rules, service
@@ -104,6 +107,16 @@ def draft_of(
 
 
 class KnowledgeBase(Capability):
+    def __init__(self, bot: Agora) -> None:
+        super().__init__(bot)
+        self.helpful_emojis = ReadOnce(self._read_helpful_emoji)  # guild → the emoji that counts as helpful
+        # Reactions are counted one at a time, in the order they came: two at once would read the same count.
+        self.helpful_counting = asyncio.Lock()
+
+    async def _read_helpful_emoji(self, guild_id: int) -> str:
+        async with self.bot.db.transaction() as session:
+            return (await service.knowledge_settings(session, guild_id)).helpful_emoji
+
     async def ensure_tags(
         self, forum: discord.ForumChannel, settings: KnowledgeSettings, language: str
     ) -> dict[Tag, discord.ForumTag | None]:

@@ -173,6 +173,7 @@ class KnowledgeCommands(KnowledgeSharing):
                 now=utcnow(),
             )
             enabled, weekday, helpful = chosen.digest_enabled, chosen.digest_day, chosen.helpful_emoji
+        self.helpful_emojis.forget(guild.id)
         language = context.reply_language
         state = i18n.t(language, "knowledge.settings.on" if enabled else "knowledge.settings.off")
         day_name = i18n.t(language, f"knowledge.day.{weekday}")

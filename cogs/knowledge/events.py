@@ -156,12 +156,13 @@ class KnowledgeEvents(ResourceCommands):
         await self.count_reaction(payload, -1)
 
     async def count_reaction(self, payload: discord.RawReactionActionEvent, delta: int) -> None:
+        """Every reaction in the server comes here (a poll's votes included): only the helpful emoji costs a write."""
         if payload.guild_id is None or (self.bot.user and payload.user_id == self.bot.user.id):
             return
-        async with self.bot.db.transaction() as session:
-            settings = await service.knowledge_settings(session, payload.guild_id)
-            if str(payload.emoji) == settings.helpful_emoji:
-                await index.count_helpful(session, payload.guild_id, payload.message_id, delta)
+        if str(payload.emoji) != await self.helpful_emojis.get(payload.guild_id):
+            return
+        async with self.helpful_counting, self.bot.db.transaction() as session:
+            await index.count_helpful(session, payload.guild_id, payload.message_id, delta)
 
     @listener("on_agora_channel_set")
     async def prepare_channel(

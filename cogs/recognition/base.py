@@ -9,6 +9,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import discord
 from discord import app_commands
@@ -17,6 +18,7 @@ from bot.capability import Capability
 from bot.client import Agora
 from bot.members import find_member
 from bot.reactions import ReactionRemover
+from bot.read_once import ReadOnce
 from cogs.recognition.notices import Notices, Refusal, Thanks
 from models.base import utcnow
 from models.recognition.kudos import KudosOp, Outcome
@@ -34,6 +36,13 @@ EMOJI_MODIFIERS = {chr(code) for code in range(0x1F3FB, 0x1F400)} | {"\ufe0f"}
 KUDOS = app_commands.Group(
     name="kudos", description="Thank members for helping, sharing, teaching and building", guild_only=True
 )
+
+
+class KudosReaction(NamedTuple):
+    """The server's kudos reaction, and the category of the kudos it gives."""
+
+    emoji: discord.PartialEmoji
+    category: str
 
 
 def bare(emoji: str) -> str:
@@ -96,12 +105,10 @@ class RecognitionBase(Capability):
         )
         self.remover = ReactionRemover(bot, name="kudos-reactions")
         self.notices = Notices(bot, clock=lambda: self.clock())
-        self.reactions: dict[int, discord.PartialEmoji] = {}  # guild → its kudos reaction
-        self.reaction_categories: dict[int, str] = {}  # guild → the category of reaction kudos
+        self.reaction_settings = ReadOnce(self._read_reaction)  # guild → its kudos reaction and its category
         # Message authors known to be members (True: a bot), so a burst of reactions does not ask Discord each time.
         self.authors: OrderedDict[tuple[int, int], bool] = OrderedDict()
         self.in_order = InOrder(self.writer.submit)
-        self._reaction_loads: dict[int, asyncio.Future[None]] = {}
 
     async def cog_unload(self) -> None:
         """Write what is queued, let notices and removals finish (a while at most), then stop."""
@@ -139,44 +146,21 @@ class RecognitionBase(Capability):
     # --- the server's reaction, and message authors -----------------------------------------------------------
 
     async def reaction_of(self, guild_id: int) -> discord.PartialEmoji:
-        """The server's kudos reaction, read once (concurrent first readers share the one read)."""
-        found = self.reactions.get(guild_id)
-        if found is None:
-            await self._load_reaction(guild_id)
-            found = self.reactions[guild_id]
-        return found
+        return (await self.reaction_settings.get(guild_id)).emoji
 
     async def reaction_category(self, guild_id: int) -> str:
-        found = self.reaction_categories.get(guild_id)
-        if found is None:
-            await self._load_reaction(guild_id)
-            found = self.reaction_categories[guild_id]
-        return found
+        return (await self.reaction_settings.get(guild_id)).category
 
-    async def _load_reaction(self, guild_id: int) -> None:
-        """Read the server's reaction and its category once, however many handlers ask at the same moment."""
-        loading = self._reaction_loads.get(guild_id)
-        if loading is None:
-            loading = self._reaction_loads[guild_id] = asyncio.ensure_future(self._read_reaction(guild_id))
-        await asyncio.shield(loading)
-
-    async def _read_reaction(self, guild_id: int) -> None:
-        try:
-            async with self.bot.db.transaction() as session:
-                settings = await session.get(RecognitionSettings, guild_id)
-            reaction = settings.reaction if settings else DEFAULT_REACTION
-            self.reactions[guild_id] = discord.PartialEmoji.from_str(reaction)
-            self.reaction_categories[guild_id] = settings.reaction_category if settings else DEFAULT_REACTION_CATEGORY
-        finally:
-            self._reaction_loads.pop(guild_id, None)
-
-    def forget_reaction(self, guild_id: int) -> None:
-        self.reactions.pop(guild_id, None)
-        self.reaction_categories.pop(guild_id, None)
+    async def _read_reaction(self, guild_id: int) -> KudosReaction:
+        async with self.bot.db.transaction() as session:
+            settings = await session.get(RecognitionSettings, guild_id)
+        return KudosReaction(
+            discord.PartialEmoji.from_str(settings.reaction if settings else DEFAULT_REACTION),
+            settings.reaction_category if settings else DEFAULT_REACTION_CATEGORY,
+        )
 
     async def is_kudos_reaction(self, guild_id: int, emoji: discord.PartialEmoji) -> bool:
-        wanted = self.reactions.get(guild_id) or await self.reaction_of(guild_id)
-        return same_emoji(wanted, emoji)
+        return same_emoji(await self.reaction_of(guild_id), emoji)
 
     async def receiver_refusal(self, guild: discord.Guild | None, user_id: int) -> Verdict | None:
         """BOT for a bot, LEFT for someone who is not (or no longer) a member, None for a member."""

@@ -119,7 +119,7 @@ class HostCommands(RecognitionCommands):
             text = await self.settings_text(session, guild.id, context.reply_language)
         if any(value is not None for value in vars(change).values()):
             text = i18n.t(context.reply_language, "recognition.settings.saved") + "\n" + text
-        self.forget_reaction(guild.id)
+        self.reaction_settings.forget(guild.id)
         await send_ephemeral(interaction, text)
 
     async def settings_text(self, session: AsyncSession, guild_id: int, language: str) -> str:
