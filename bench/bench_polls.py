@@ -1,9 +1,10 @@
 """Reaction votes under a burst, through the real handler path, against a real SQLite file.
 
-The real Agora bot runs against the local emulator (so its cache, cog and writer are the production ones); each
-MESSAGE_REACTION_ADD payload goes through discord.py's own gateway parser (what the websocket reader calls after
-decoding a frame), which builds the member and dispatches `on_raw_reaction_add` to the polls cog, which queues the
-vote for the single batching writer. The feeder yields to the event loop after every event, like a websocket reader
+The real Agora bot runs against the local emulator with every capability loaded (so its cache, cogs and writer are
+the production ones); each MESSAGE_REACTION_ADD payload goes through discord.py's own gateway parser (what the
+websocket reader calls after decoding a frame), which builds the member and dispatches `on_raw_reaction_add` to the
+cogs that count that reaction (knowledge and recognition let a vote pass without a task), and the polls cog queues
+the vote for the single batching writer. The feeder yields to the event loop after every event, like a websocket reader
 between frames. Latency: from handing the event to the parser to the commit of the transaction that holds the vote.
 
 Printed: votes/s and p50/p99 latency for bursts of 2,000 and 20,000 events (distinct members, single choice), the
@@ -254,7 +255,7 @@ async def one_run(
             discord=DiscordSettings(api_base=emulator.http_url, gateway_url=emulator.gateway_url),
         )
         runner = BotRunner(
-            lambda: Agora(settings, cogs=("cogs.settings", "cogs.polls"), guild_ready_timeout=0.05),
+            lambda: Agora(settings, guild_ready_timeout=0.05),
             emulator,
             timeout=60,
         )

@@ -2,7 +2,8 @@
 
 - `items`: its persistent buttons and selects, registered while the cog is loaded; `@form` methods receive its forms.
 - `@job(kind)`: methods the scheduler runs for that job kind (the database owns the schedule).
-- `@listener()`: gateway event handlers whose work is tracked, so `idle()` can wait for it and unloading drains it.
+- `@listener()`: gateway event handlers whose work is tracked, so `idle()` can wait for it and unloading drains it;
+  `@listener(wants=...)` for frequent events most of which the capability ignores (reactions).
 - `catch_up()`: what happened while Agora was offline, run once in the background after the first READY.
 - `profile_lines()`: what the capability adds to a member's `/profile show` (mentoring: their offer and request).
 - `member_left()`: what it does when a member leaves the server (its catch-up calls it for those who left offline).
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_ATTRIBUTE = "__agora_job__"
+ROUTE_ATTRIBUTE = "__agora_route__"
 MEMBER_LOCKS = 64  # striped: members whose ids share a stripe merely take turns
 JobHandler = Callable[[DueJob], Awaitable[None]]
 H = TypeVar("H", bound=Callable[..., Coroutine[Any, Any, None]])
@@ -45,8 +47,13 @@ def job(kind: str) -> Callable[[H], H]:
     return mark
 
 
-def listener(name: str | None = None) -> Callable[[H], H]:
-    """`commands.Cog.listener`, with the handler's run counted as in flight from its very first step."""
+def listener(name: str | None = None, *, wants: str | None = None) -> Callable[[H], H]:
+    """`commands.Cog.listener`, with the handler's run counted as in flight from its very first step.
+
+    `wants` names a cheap synchronous method of the cog that takes the event's arguments: the handler then runs only
+    for the events it accepts, and no task is made for the others. Every reaction in a server reaches polls,
+    recognition and knowledge; a task each cost three times what the vote itself does.
+    """
 
     def decorate(handler: H) -> H:
         @functools.wraps(handler)
@@ -62,6 +69,9 @@ def listener(name: str | None = None) -> Callable[[H], H]:
                 if task is not None:
                     self.inflight.tasks.discard(task)
 
+        if wants is not None:
+            setattr(tracked, ROUTE_ATTRIBUTE, (name or handler.__name__, wants))
+            return tracked  # type: ignore[return-value]
         listen = commands.Cog.listener(name) if name else commands.Cog.listener()
         return listen(tracked)  # type: ignore[return-value]
 
@@ -89,6 +99,8 @@ class Capability(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.components.add(self, self.items)
+        for event, wants, routed in self.routes():
+            self.bot.route(event, wants, routed)
         scheduler = getattr(self.bot, "scheduler", None)  # absent when the bot is loaded only to list its commands
         if scheduler is not None:
             for kind, handler in self.jobs():
@@ -96,6 +108,7 @@ class Capability(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.components.remove(self)
+        self.bot.unroute(self)
         await self.inflight.drain()
 
     def jobs(self) -> Iterator[tuple[str, JobHandler]]:
@@ -104,6 +117,15 @@ class Capability(commands.Cog):
             kind = getattr(method, JOB_ATTRIBUTE, None)
             if kind is not None:
                 yield kind, method
+
+    def routes(self) -> Iterator[tuple[str, Callable[..., bool], Callable[..., Coroutine[Any, Any, None]]]]:
+        """(event, filter, handler) of the listeners declared with `wants`."""
+        for name, _ in inspect.getmembers(type(self), inspect.iscoroutinefunction):
+            method = getattr(self, name)
+            route = getattr(method, ROUTE_ATTRIBUTE, None)
+            if route is not None:
+                event, wants = route
+                yield event, getattr(self, wants), method
 
     def reconcile(self) -> asyncio.Task[None]:
         """Start the catch-up once, in the background (the ready handler is not held up); returns its task."""

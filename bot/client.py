@@ -7,7 +7,7 @@ import functools
 import importlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -34,6 +34,9 @@ from models.guild_settings import Defaults, GuildContext
 from models.sharding import Shards
 
 log = logging.getLogger(__name__)
+
+# A listener declared with `wants`: the filter deciding, without a task, whether its handler runs for an event.
+Route = tuple[Callable[..., bool], Callable[..., Coroutine[Any, Any, None]]]
 
 AppCommand = app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
 # Each command's localized payload by its unlocalized one (see `Agora._payload`): one process runs many bots in tests.
@@ -102,6 +105,7 @@ class Agora(commands.Bot):
         self._catching_up = False
         self.caught_up = asyncio.Event()
         self._shutdown: asyncio.Task[None] | None = None
+        self._routes: dict[str, list[Route]] = {}
 
     def _event_user(self, parse: Callable[[Any], None], name: str, data: Any) -> None:
         """discord.py drops an "interested" change of a user it has not cached, and Agora caches few members: such a
@@ -255,6 +259,26 @@ class Agora(commands.Bot):
     def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         super().remove_dynamic_items(*items)
         self.components.note_items(items, added=False)
+
+    def route(self, event: str, wants: Callable[..., bool], handler: Callable[..., Coroutine[Any, Any, None]]) -> None:
+        """Run `handler` for the `event`s that `wants` accepts (`@listener(wants=...)`), and make no task for others."""
+        self._routes.setdefault(event, []).append((wants, handler))
+
+    def unroute(self, owner: object) -> None:
+        for event, routes in self._routes.items():
+            self._routes[event] = [route for route in routes if getattr(route[1], "__self__", None) is not owner]
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        super().dispatch(event_name, *args, **kwargs)
+        event = "on_" + event_name
+        for wants, handler in self._routes.get(event, ()):
+            try:
+                wanted = wants(*args, **kwargs)
+            except Exception:
+                log.exception("deciding whether %s wants %s failed; it gets the event", handler.__qualname__, event)
+                wanted = True
+            if wanted:
+                self._schedule_event(handler, event, *args, **kwargs)
 
     def capabilities(self) -> list[Capability]:
         return [cog for cog in list(self.cogs.values()) if isinstance(cog, Capability)]

@@ -31,6 +31,10 @@ class ReadOnce(Generic[K, V]):
             reading = self._reads[key] = asyncio.ensure_future(self._read_and_keep(key))
         return await asyncio.shield(reading)
 
+    def known(self, key: K) -> V | None:
+        """The value if it was read already (for a decision that cannot wait), else None."""
+        return self._values.get(key)
+
     def forget(self, key: K) -> None:
         """The value changed: read it again next time (a read under way answers its askers but is not kept)."""
         self._values.pop(key, None)

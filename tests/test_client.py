@@ -147,6 +147,40 @@ async def test_reaction_events_reach_the_bot(discord: Emulator, agora: AgoraHarn
     assert probe(agora).reactions == [(alice.id, "🎉")]
 
 
+async def test_a_reaction_starts_only_the_handlers_of_capabilities_that_count_it(
+    discord: Emulator, agora: AgoraHarness
+) -> None:
+    """Every reaction reaches polls, recognition and knowledge; those that ignore it make no task for it (a burst of
+    votes would otherwise cost a task per capability and vote)."""
+    handlers: list[asyncio.Task[Any]] = []
+
+    def recording(loop: asyncio.AbstractEventLoop, coro: Any, **options: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **options)
+        handlers.append(task)
+        return task
+
+    def reaction_handlers() -> list[str]:
+        named = [task.get_name() for task in handlers]
+        handlers.clear()
+        return [name for name in named if name.endswith("on_raw_reaction_add")]
+
+    alice, bob = await discord.member("alice"), await discord.member("bob")
+    message = await alice.say(discord.guild.channel("general"), "react to me")
+    await bob.react(message, "🙏")  # recognition and knowledge read their server's emoji: both run this once
+    await agora.idle()
+    asyncio.get_running_loop().set_task_factory(recording)
+    try:
+        await bob.react(message, "🎉")  # nobody's: only the test's probe hears it
+        await agora.idle()
+        assert reaction_handlers() == ["discord.py: on_raw_reaction_add"]
+        await alice.react(message, "👍")  # knowledge's helpful emoji
+        await agora.idle()
+        assert len(reaction_handlers()) == 2
+    finally:
+        asyncio.get_running_loop().set_task_factory(None)
+    assert [emoji for _, emoji in probe(agora).reactions] == ["🙏", "🎉", "👍"]
+
+
 async def test_rate_limited_call_is_retried_and_succeeds(discord: Emulator, agora: AgoraHarness) -> None:
     discord.faults.rate_limit("POST", "/channels/*/messages", retry_after=0.05)
     alice = await discord.member("alice")

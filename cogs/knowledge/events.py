@@ -146,12 +146,19 @@ class KnowledgeEvents(ResourceCommands):
         async with self.bot.db.transaction() as session:
             await index.forget_thread(session, payload.guild_id, payload.thread_id)
 
-    @listener()
+    def may_be_helpful(self, payload: discord.RawReactionActionEvent) -> bool:
+        """The server's helpful emoji, or any while it is not known yet (the handler reads it)."""
+        if payload.guild_id is None:
+            return False
+        known = self.helpful_emojis.known(payload.guild_id)
+        return known is None or known == str(payload.emoji)
+
+    @listener(wants="may_be_helpful")
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         if payload.member is None or not payload.member.bot:
             await self.count_reaction(payload, +1)
 
-    @listener()
+    @listener(wants="may_be_helpful")
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         await self.count_reaction(payload, -1)
 

@@ -33,7 +33,17 @@ UNKNOWN_EMOJI = 10014
 class PollEvents(Voting, Posting):
     # --- live events ----------------------------------------------------------------------------------------------
 
-    @listener()
+    def may_be_vote(self, payload: discord.RawReactionActionEvent) -> bool:
+        """A reaction on an open poll, or on one of Agora's messages (a closed poll's reactions are taken back)."""
+        me = self.bot.user
+        if payload.guild_id is None or me is None or payload.user_id == me.id:
+            return False
+        return self.index.on_message(payload.message_id) is not None or payload.message_author_id == me.id
+
+    def on_open_poll(self, payload: discord.RawReactionActionEvent) -> bool:
+        return self.index.on_message(payload.message_id) is not None
+
+    @listener(wants="may_be_vote")
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         me = self.bot.user
         if payload.guild_id is None or me is None or payload.user_id == me.id:
@@ -51,7 +61,7 @@ class PollEvents(Voting, Posting):
             return
         self.vote(VoteOp(ref.poll_id, payload.user_id, option_id, Action.ADD))
 
-    @listener()
+    @listener(wants="on_open_poll")
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         ref = self.index.on_message(payload.message_id)
         if ref is None or ref.anonymous or (self.bot.user and payload.user_id == self.bot.user.id):

@@ -159,6 +159,13 @@ class RecognitionBase(Capability):
             settings.reaction_category if settings else DEFAULT_REACTION_CATEGORY,
         )
 
+    def may_be_kudos(self, payload: discord.RawReactionActionEvent | discord.RawReactionClearEmojiEvent) -> bool:
+        """The server's kudos reaction, or any while it is not known yet (the handler reads it)."""
+        if payload.guild_id is None:
+            return False
+        known = self.reaction_settings.known(payload.guild_id)
+        return known is None or same_emoji(known.emoji, payload.emoji)
+
     async def is_kudos_reaction(self, guild_id: int, emoji: discord.PartialEmoji) -> bool:
         return same_emoji(await self.reaction_of(guild_id), emoji)
 

@@ -34,7 +34,7 @@ POST_REACTION = "🎉"
 class RecognitionEvents(Celebrations):
     # --- reactions and messages -------------------------------------------------------------------------------
 
-    @listener()
+    @listener(wants="may_be_kudos")
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         with self.in_order.ticket() as submit:
             me = self.bot.user
@@ -77,7 +77,7 @@ class RecognitionEvents(Celebrations):
             emoji=str(payload.emoji),
         )
 
-    @listener()
+    @listener(wants="may_be_kudos")
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         with self.in_order.ticket() as submit:
             if payload.guild_id is not None and await self.is_kudos_reaction(payload.guild_id, payload.emoji):
@@ -89,7 +89,7 @@ class RecognitionEvents(Celebrations):
             if payload.guild_id is not None:
                 submit(KudosOp(Action.CLEAR_REACTIONS, payload.guild_id, message_id=payload.message_id))
 
-    @listener()
+    @listener(wants="may_be_kudos")
     async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
         with self.in_order.ticket() as submit:
             if payload.guild_id is not None and await self.is_kudos_reaction(payload.guild_id, payload.emoji):
