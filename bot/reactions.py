@@ -8,12 +8,13 @@ concurrent requests. Until Discord has answered, a removal is *pending*: whoever
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
 
 import discord
+
+from bot.backlog import Backlog
 
 log = logging.getLogger(__name__)
 
@@ -37,51 +38,32 @@ def partial_emoji(emoji: AnyEmoji) -> discord.PartialEmoji:
     return discord.PartialEmoji.from_str(emoji)
 
 
-class ReactionRemover:
+class ReactionRemover(Backlog[Removal]):
     """Removes reactions one at a time, in order, in the background; `idle()` waits until Discord answered them all."""
 
     def __init__(self, client: discord.Client, *, name: str = "reaction-remover") -> None:
+        super().__init__(name=name)
         self.client = client
-        self.name = name
-        self._queue: asyncio.Queue[Removal] = asyncio.Queue()
         self._pending: Counter[Removal] = Counter()
-        self._worker: asyncio.Task[None] | None = None
 
     def remove(self, channel_id: int, message_id: int, emoji: AnyEmoji, user_id: int) -> None:
         """Take `user_id`'s `emoji` reaction off the message (soon, in order; a reaction already gone is fine)."""
         removal = Removal(channel_id, message_id, partial_emoji(emoji), user_id)
         self._pending[removal] += 1
-        self._queue.put_nowait(removal)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._work(), name=self.name)
+        self.put(removal)
 
     def pending(self, message_id: int) -> list[tuple[discord.PartialEmoji, int]]:
         """(emoji, user id) of the reactions on `message_id` being removed, which Discord has not confirmed yet."""
         return [(removal.emoji, removal.user_id) for removal in self._pending if removal.message_id == message_id]
 
-    def busy(self) -> bool:
-        return bool(self._pending)
-
-    async def idle(self) -> None:
-        """Return once every removal asked for so far has been answered by Discord."""
-        await self._queue.join()
-
-    async def close(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
-            self._worker = None
-
-    async def _work(self) -> None:
-        while True:
-            removal = await self._queue.get()
+    async def handle(self, items: list[Removal]) -> None:
+        for removal in items:
             try:
                 await self._remove(removal)
             finally:
                 self._pending[removal] -= 1
                 if self._pending[removal] <= 0:
                     del self._pending[removal]
-                self._queue.task_done()
 
     async def _remove(self, removal: Removal) -> None:
         channel = self.client.get_partial_messageable(removal.channel_id)

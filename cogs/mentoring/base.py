@@ -86,6 +86,11 @@ class MentoringBase(Capability):
         if unreachable:
             await notify_hosts(guild, context, "mentoring.hosts.unreachable", members=", ".join(unreachable[:50]))
 
+    async def no_thread(self, guild: discord.Guild, context: GuildContext, pair: Mentorship) -> None:
+        """Hosts hear that a pair could not get its thread (no usable mentoring channel, or Discord refused)."""
+        mentor, mentee = render.mention(pair.mentor_id), render.mention(pair.mentee_id)
+        await notify_hosts(guild, context, "mentoring.hosts.no_channel", mentor=mentor, mentee=mentee)
+
     async def open_pair(self, guild: discord.Guild, pair: Mentorship) -> discord.Thread | None:
         """The pair's private thread in the mentoring channel, with both members and an intro; None (hosts told,
         members told to reach each other) when there is no usable channel."""
@@ -102,13 +107,7 @@ class MentoringBase(Capability):
         channel = guild.get_channel(context.settings.mentoring_channel_id or 0)
         members = [await find_member(guild, member_id) for member_id in (pair.mentor_id, pair.mentee_id)]
         if not isinstance(channel, discord.TextChannel) or channel_problems(channel, guild.me, *THREAD_NEEDS):
-            await notify_hosts(
-                guild,
-                context,
-                "mentoring.hosts.no_channel",
-                mentor=render.mention(pair.mentor_id),
-                mentee=render.mention(pair.mentee_id),
-            )
+            await self.no_thread(guild, context, pair)
             for member_id in (pair.mentor_id, pair.mentee_id):
                 other = pair.mentee_id if member_id == pair.mentor_id else pair.mentor_id
                 await self.tell(
@@ -136,13 +135,7 @@ class MentoringBase(Capability):
             await thread.send(intro, allowed_mentions=mentioned)
         except discord.HTTPException as error:
             log.warning("could not open the thread of mentorship %s in guild %s (%s)", pair.id, guild.id, error.status)
-            await notify_hosts(
-                guild,
-                context,
-                "mentoring.hosts.no_channel",
-                mentor=render.mention(pair.mentor_id),
-                mentee=render.mention(pair.mentee_id),
-            )
+            await self.no_thread(guild, context, pair)
             return None
         async with self.bot.db.transaction() as session:
             await pairs.record_thread(session, pair.id, thread.id)

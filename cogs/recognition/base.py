@@ -138,10 +138,10 @@ class RecognitionBase(Capability):
             if op.action is not Action.GIVE:
                 continue
             if outcome.verdict is Verdict.GIVEN and outcome.notify:
-                self.notices.thanks(Thanks(op))
+                self.notices.put(Thanks(op))
             elif outcome.verdict.refused and op.source is Source.REACTION and op.message_id is not None:
                 self.remover.remove(op.channel_id or 0, op.message_id, op.emoji or "🙏", op.giver_id)
-                self.notices.refusal(Refusal(op, outcome))
+                self.notices.put(Refusal(op, outcome))
 
     # --- the server's reaction, and message authors -----------------------------------------------------------
 

@@ -8,7 +8,6 @@ the same member waiting together become one message.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -17,6 +16,7 @@ from datetime import date, datetime
 
 import discord
 
+from bot.backlog import Backlog
 from bot.client import Agora
 from bot.delivery import NO_PINGS, post, postable, send_dm_by_id
 from cogs.recognition import render
@@ -46,55 +46,17 @@ class Refusal:
 Notice = Thanks | Refusal
 
 
-class Notices:
+class Notices(Backlog[Notice]):
     def __init__(self, bot: Agora, *, clock: Callable[[], datetime]) -> None:
+        super().__init__(name="kudos-notices", gather=GATHER, most=DRAIN)
         self.bot = bot
         self.clock = clock
-        self._queue: asyncio.Queue[Notice] = asyncio.Queue()
-        self._outstanding = 0  # notices queued or being sent
-        self._worker: asyncio.Task[None] | None = None
         # (guild, giver, verdict, the server's day): refusals already told, so a giver hears each reason once a day.
         self._told: OrderedDict[tuple[int, int, str, date], None] = OrderedDict()
 
-    def thanks(self, notice: Thanks) -> None:
-        self._put(notice)
-
-    def refusal(self, notice: Refusal) -> None:
-        self._put(notice)
-
-    def busy(self) -> bool:
-        return self._outstanding > 0
-
-    async def idle(self) -> None:
-        await self._queue.join()
-
-    async def close(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
-            self._worker = None
-
-    def _put(self, notice: Notice) -> None:
-        self._outstanding += 1
-        self._queue.put_nowait(notice)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._work(), name="kudos-notices")
-
-    async def _work(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            await asyncio.sleep(GATHER)
-            while len(batch) < DRAIN and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            try:
-                for guild_id in dict.fromkeys(notice.op.guild_id for notice in batch):
-                    await self._deliver(guild_id, [notice for notice in batch if notice.op.guild_id == guild_id])
-            except Exception:
-                log.exception("telling members about %d kudos failed", len(batch))
-            finally:
-                self._outstanding -= len(batch)
-                for _ in batch:
-                    self._queue.task_done()
+    async def handle(self, items: list[Notice]) -> None:
+        for guild_id in dict.fromkeys(notice.op.guild_id for notice in items):
+            await self._deliver(guild_id, [notice for notice in items if notice.op.guild_id == guild_id])
 
     async def _deliver(self, guild_id: int, notices: Sequence[Notice]) -> None:
         guild = self.bot.get_guild(guild_id)
