@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +46,7 @@ class KudosReaction(NamedTuple):
     category: str
 
 
+@functools.lru_cache(maxsize=1024)  # every kudos reaction asks, and a server uses a handful of emoji
 def bare(emoji: str) -> str:
     return "".join(char for char in emoji if char not in EMOJI_MODIFIERS)
 

@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.bulk import placeholders
 from models.recognition.rules import ALL_CATEGORIES, Board
 from models.recognition.tables import KudosTally
 
@@ -32,13 +33,10 @@ async def upsert_totals(session: AsyncSession, rows: list[tuple[int, str, str, s
     processing would cost more than the database's own work, so the plain rows go straight to `executemany`.
     """
     connection = await session.connection()
-    dialect = connection.dialect
-    marks = [f"${n}" for n in range(1, 7)] if dialect.paramstyle == "numeric_dollar" else ["?"] * 6
-    if dialect.paramstyle not in ("numeric_dollar", "qmark"):
-        raise RuntimeError(f"unexpected parameter style {dialect.paramstyle}")
     key = ", ".join(TALLY_COLUMNS[:-1])
+    marks = placeholders(connection.dialect, len(TALLY_COLUMNS))
     statement = (
-        f"INSERT INTO kudos_tallies ({', '.join(TALLY_COLUMNS)}) VALUES ({', '.join(marks)}) "  # noqa: S608
+        f"INSERT INTO kudos_tallies ({', '.join(TALLY_COLUMNS)}) VALUES ({marks}) "  # noqa: S608
         f"ON CONFLICT ({key}) DO UPDATE SET total = kudos_tallies.total + excluded.total"
     )
     await connection.exec_driver_sql(statement, rows)

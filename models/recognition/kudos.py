@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, TextualSelect, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.bulk import insert_rows
 from models.guild_settings import GuildSettings
 from models.recognition import boards, milestones
 from models.recognition.rules import (
@@ -378,14 +379,12 @@ async def _slots(session: AsyncSession, ops: Sequence[KudosOp]) -> dict[tuple[in
 
 
 UPDATED = ("category", "source", "reason", "given_at", "ended_at", "end_reason")
-NOW_COLUMNS = ("given_at", "ended_at", "end_reason")
 
 
 async def _write(session: AsyncSession, batch: Batch) -> None:
-    """New kudos in one insert (the batch's moment bound once), changed ones in one update."""
+    """New kudos in one insert, changed ones in one update."""
     table = _table(Kudos)
-    fresh = list(batch.new_rows)
-    inserts: list[dict[str, object]] = []
+    inserts = list(batch.new_rows)
     updates = []
     for slot in batch.slots.values():
         if not slot.changed:
@@ -402,14 +401,8 @@ async def _write(session: AsyncSession, batch: Batch) -> None:
             updates.append({"row": slot.row_id, **{f"new_{key}": value for key, value in values.items()}})
             continue
         row = values | {"guild_id": slot.guild_id, "giver_id": slot.giver_id, "receiver_id": slot.receiver_id}
-        row |= {"channel_id": slot.channel_id, "message_id": slot.message_id}
-        standing_now = slot.ended_at is None and slot.given_at == batch.now
-        (fresh if standing_now else inserts).append(row)
-    if fresh:
-        rows = [{key: value for key, value in row.items() if key not in NOW_COLUMNS} for row in fresh]
-        await session.execute(table.insert().values(given_at=batch.now, ended_at=None, end_reason=None), rows)
-    if inserts:
-        await session.execute(table.insert(), inserts)
+        inserts.append(row | {"channel_id": slot.channel_id, "message_id": slot.message_id})
+    await insert_rows(session, table, inserts)
     if updates:
         statement = (
             update(table)
