@@ -144,10 +144,13 @@ class Capability(commands.Cog):
     async def catch_up(self) -> None:
         """What happened while Agora was offline (override); jobs that depend on it await `caught_up`."""
 
-    @listener()
+    def keeps_leavers(self, payload: discord.RawMemberRemoveEvent) -> bool:
+        return type(self).member_left is not Capability.member_left
+
+    @listener(wants="keeps_leavers")
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         guild = self.bot.get_guild(payload.guild_id)
-        if guild is not None and type(self).member_left is not Capability.member_left:
+        if guild is not None:
             await self.member_left(guild, payload.user.id)
 
     async def member_left(self, guild: discord.Guild, member_id: int) -> None:
