@@ -28,12 +28,13 @@ R = TypeVar("R")
 
 
 class Pacer:
-    """At most `rate` requests in any second across everyone awaiting `slot()` or `turn()`, evenly spaced.
+    """At most `rate` requests in any second across everyone in a `turn()`, evenly spaced.
 
     Discord counts a request when it arrives, which may be well after it was handed its turn (a busy machine holds
     requests back, then they leave together). So a `turn()` counts from its grant until its answer, and for a
-    second after that: however late the requests arrive, no second holds more than `rate` of them. A bare `slot()`
-    knows no answer and counts for a second from its grant.
+    second after that: however late the requests arrive, no second holds more than `rate` of them. (A bare wait
+    for a turn before the request, counted for a second from its grant, let a late request share a second with the
+    next ones: a fan-out with two such requests beside it met Discord's 429.)
     """
 
     def __init__(self, rate: float = DEFAULT_RATE) -> None:
@@ -41,7 +42,7 @@ class Pacer:
         self.interval = 1.0 / rate
         self.latency = FIRST_LATENCY  # seconds a request takes, a moving average
         self._next = 0.0
-        self._counted: deque[float] = deque()  # when recent requests were answered (a bare slot: granted)
+        self._counted: deque[float] = deque()  # when recent requests were answered
         self._unanswered = 0  # turns granted whose answer has not come
         self._lock = asyncio.Lock()
         self._in_flight = 0
@@ -60,7 +61,7 @@ class Pacer:
             await self._room.wait_for(lambda: self._in_flight < self.concurrency())
             self._in_flight += 1
         try:
-            await self._grant(until_answered=True)
+            await self._grant()
             started = loop.time()
             try:
                 yield
@@ -73,11 +74,7 @@ class Pacer:
                 self._in_flight -= 1
                 self._room.notify_all()
 
-    async def slot(self) -> None:
-        """Wait for this caller's turn (a request made right after it)."""
-        await self._grant(until_answered=False)
-
-    async def _grant(self, *, until_answered: bool) -> None:
+    async def _grant(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             async with self._lock:
@@ -89,10 +86,7 @@ class Pacer:
                     oldest = self._counted[0] + WINDOW - now if self._counted else self.interval
                     wait = max(wait, oldest)
                 if wait <= 0:
-                    if until_answered:
-                        self._unanswered += 1
-                    else:
-                        self._counted.append(now)
+                    self._unanswered += 1
                     # Turns stay on their grid even when a caller woke late: the window bounds any catching up.
                     self._next = max(self._next + self.interval, now - CATCH_UP * self.interval)
                     return
@@ -103,7 +97,7 @@ async def fan_out(
     items: Iterable[T], send: Callable[[T], Awaitable[R]], *, workers: int = WORKERS
 ) -> AsyncIterator[tuple[T, R]]:
     """Run `send` for every item, a few at a time; yields (item, result) as they finish. `send` makes each request
-    inside `Pacer.turn()` (or after `Pacer.slot()`), and must not raise for one recipient's problem (closed DMs…):
+    inside `Pacer.turn()`, and must not raise for one recipient's problem (closed DMs…):
     it returns what happened instead.
     """
     queue: asyncio.Queue[T] = asyncio.Queue()

@@ -87,8 +87,8 @@ class SessionAnswers(SessionEvents):
     async def learn_dm(self, guild_id: int, member_id: int) -> None:
         """Open the member's DM channel now, so each reminder later is one request, not two."""
         try:
-            await self.pacer.slot()
-            channel = await self.bot.http.start_private_message(member_id)
+            async with self.pacer.turn():
+                channel = await self.bot.http.start_private_message(member_id)
         except discord.HTTPException:
             return
         async with self.bot.db.transaction() as session:

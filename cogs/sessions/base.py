@@ -113,9 +113,9 @@ class SessionsBase(Capability):
             if view is not None:
                 view.stop()  # dynamic items: nothing to keep per message
             try:
-                await self.pacer.slot()
                 message = self.bot.get_partial_messageable(post.channel_id).get_partial_message(post.message_id)
-                await message.edit(embed=embed, view=view, allowed_mentions=NO_PINGS)
+                async with self.pacer.turn():
+                    await message.edit(embed=embed, view=view, allowed_mentions=NO_PINGS)
             except discord.NotFound:
                 log.info("an announcement of occurrence %s is gone (message %s)", found.id, post.message_id)
             except discord.HTTPException as error:
@@ -211,11 +211,11 @@ class SessionsBase(Capability):
             outgoing = fallback(language, group)
             mentions = discord.AllowedMentions(users=[discord.Object(member_id) for member_id in group], roles=False)
             try:
-                await self.pacer.slot()
                 thread = self.bot.get_partial_messageable(thread_id)
-                await outgoing.send_to(
-                    thread, allowed_mentions=mentions, nonce=nonce(f"{delivery[0]}.thread", delivery[1], group[0])
-                )
+                async with self.pacer.turn():
+                    await outgoing.send_to(
+                        thread, allowed_mentions=mentions, nonce=nonce(f"{delivery[0]}.thread", delivery[1], group[0])
+                    )
             except discord.HTTPException as error:
                 log.warning("could not mention members in thread %s (%s)", thread_id, error.status)
                 continue

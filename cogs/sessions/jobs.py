@@ -57,18 +57,19 @@ class SessionJobs(NativeEvents):
             view = occurrence_view(language, found, counts, now)
             if view is not None:
                 view.stop()
-            await self.pacer.slot()
-            message = await post(
-                channel,
-                content=render.post_content(language, first=first, role_id=role_id),
-                embed=render.announcement(language, series, found, counts, now),
-                view=view or discord.utils.MISSING,
-                nonce=nonce(kind, found.id),
-                # The one message that may ping: the series' role, named explicitly, nothing else.
-                allowed_mentions=discord.AllowedMentions(roles=[discord.Object(role_id)], users=False, everyone=False)
-                if role_id
-                else NO_PINGS,
-            )
+            # The one message that may ping: the series' role, named explicitly, nothing else.
+            pinged = NO_PINGS
+            if role_id:
+                pinged = discord.AllowedMentions(roles=[discord.Object(role_id)], users=False, everyone=False)
+            async with self.pacer.turn():
+                message = await post(
+                    channel,
+                    content=render.post_content(language, first=first, role_id=role_id),
+                    embed=render.announcement(language, series, found, counts, now),
+                    view=view or discord.utils.MISSING,
+                    nonce=nonce(kind, found.id),
+                    allowed_mentions=pinged,
+                )
         if message is None:
             if guild is not None:
                 await notify_hosts(guild, context, "sessions.hosts.announce_failed", title=series.title)
@@ -97,10 +98,10 @@ class SessionJobs(NativeEvents):
         """The occurrence's thread, on its first announcement: where closed DMs are reached by a mention."""
         local = found.starts_at.astimezone(zone)
         try:
-            await self.pacer.slot()
-            thread = await message.create_thread(
-                name=f"{series.title[:80]} · {local:%Y-%m-%d %H:%M}", auto_archive_duration=THREAD_ARCHIVE_MINUTES
-            )
+            async with self.pacer.turn():
+                thread = await message.create_thread(
+                    name=f"{series.title[:80]} · {local:%Y-%m-%d %H:%M}", auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                )
         except discord.HTTPException as error:
             log.warning("could not open the thread of occurrence %s (%s)", found.id, error.status)
             return None
@@ -305,8 +306,10 @@ class SessionJobs(NativeEvents):
             channel = postable(guild, survey.channel_id)
             view = feedback_view(context.language, ask.id)
             view.stop()
-            await self.pacer.slot()
-            message = await post(channel, content=text, view=view, nonce=nonce("pulse", ask.id)) if channel else None
+            message = None
+            if channel is not None:
+                async with self.pacer.turn():
+                    message = await post(channel, content=text, view=view, nonce=nonce("pulse", ask.id))
             if message is None:
                 await notify_hosts(guild, context, "sessions.hosts.pulse_failed", question=survey.question[:100])
             return
