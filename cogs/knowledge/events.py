@@ -163,7 +163,7 @@ class KnowledgeEvents(ResourceCommands):
         await self.count_reaction(payload, -1)
 
     async def count_reaction(self, payload: discord.RawReactionActionEvent, delta: int) -> None:
-        """Every reaction in the server comes here (a poll's votes included): only the helpful emoji costs a write."""
+        """Only the helpful emoji counts: a poll's votes and other reactions must not cost a transaction each."""
         if payload.guild_id is None or (self.bot.user and payload.user_id == self.bot.user.id):
             return
         if str(payload.emoji) != await self.helpful_emojis.get(payload.guild_id):
