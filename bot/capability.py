@@ -37,11 +37,15 @@ JobHandler = Callable[[DueJob], Awaitable[None]]
 H = TypeVar("H", bound=Callable[..., Coroutine[Any, Any, None]])
 
 
-def job(kind: str) -> Callable[[H], H]:
-    """Mark a cog method as the handler of scheduled jobs of `kind` (e.g. `polls.close`)."""
+def job(kind: str, *, in_guild: bool = False) -> Callable[[H], H]:
+    """Mark a cog method as the handler of scheduled jobs of `kind` (e.g. `polls.close`).
+
+    With `in_guild`, the handler takes the job's server before the job (`handler(guild, due)`), and a job of a server
+    Agora is no longer in is skipped here, once for every capability.
+    """
 
     def mark(method: H) -> H:
-        setattr(method, JOB_ATTRIBUTE, kind)
+        setattr(method, JOB_ATTRIBUTE, (kind, in_guild))
         return method
 
     return mark
@@ -114,9 +118,17 @@ class Capability(commands.Cog):
     def jobs(self) -> Iterator[tuple[str, JobHandler]]:
         for name, _ in inspect.getmembers(type(self), inspect.iscoroutinefunction):
             method = getattr(self, name)
-            kind = getattr(method, JOB_ATTRIBUTE, None)
-            if kind is not None:
-                yield kind, method
+            marked = getattr(method, JOB_ATTRIBUTE, None)
+            if marked is not None:
+                kind, in_guild = marked
+                yield kind, functools.partial(self._run_in_guild, method) if in_guild else method
+
+    async def _run_in_guild(self, handler: Callable[[discord.Guild, DueJob], Awaitable[None]], due: DueJob) -> None:
+        guild = self.bot.get_guild(due.guild_id or 0)
+        if guild is None:
+            log.info("job %s (%s) skipped: Agora is not in server %s", due.id, due.kind, due.guild_id)
+            return
+        await handler(guild, due)
 
     def routes(self) -> Iterator[tuple[str, Callable[..., bool], Callable[..., Coroutine[Any, Any, None]]]]:
         """(event, filter, handler) of the listeners declared with `wants`."""

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from models import guild_settings, profiles
+from models import guild_settings, profiles, scheduling
 from models.base import utcnow
 from models.groups import projects, rhythm
 from models.groups.tables import Group
 from models.guild_settings import ChannelPurpose
 from models.profiles import ProfileText
+from models.scheduling import JobState, ScheduledJob
 from playground.emulator import Emulator, MemberDriver
 from playground.emulator import permissions as perms
 from playground.emulator.seed import BOT_PERMISSIONS
@@ -91,6 +92,18 @@ async def test_a_silent_group_is_reminded_once_and_speaking_counts_as_activity(
     assert not any(text.startswith("👋 It has been quiet") for text in texts(busy))
     await run_jobs_now(agora.bot.db, rhythm.SWEEP_JOB, agora.bot.scheduler.run_due)
     assert sum(text.startswith("👋 It has been quiet") for text in texts(quiet)) == 1
+
+
+async def test_a_job_of_a_server_agora_is_not_in_is_skipped_and_done(discord: Emulator, agora: AgoraHarness) -> None:
+    left = discord.guild.id + 1  # a server that removed Agora after the job was scheduled
+    async with agora.bot.db.transaction() as session:
+        job = await scheduling.schedule_job(
+            session, kind=rhythm.SWEEP_JOB, key=str(left), guild_id=left, due_at=utcnow()
+        )
+    await agora.bot.scheduler.run_due()
+    async with agora.bot.db.transaction() as session:
+        row = await session.get(ScheduledJob, job.id)
+        assert row is not None and row.state == JobState.DONE and row.attempts == 0
 
 
 async def test_hosts_get_the_groups_health_on_demand_and_weekly(discord: Emulator, agora: AgoraHarness) -> None:

@@ -9,7 +9,6 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
@@ -375,8 +374,8 @@ async def test_one_reminder_for_those_who_have_not_finished(discord: Emulator, a
     async with agora.bot.db.transaction() as session:
         job = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == f"{discord.guild.id}:{alice.id}"))
     assert job is not None and job.state == "done"
-    cog = cast(Any, agora.bot.get_cog("Onboarding"))
-    await cog.remind(scheduling.DueJob(job.id, job.kind, job.key, job.guild_id, job.payload, job.due_at))  # a re-run
+    remind = agora.bot.scheduler.handlers["onboarding.remind"]
+    await remind(scheduling.DueJob(job.id, job.kind, job.key, job.guild_id, job.payload, job.due_at))  # a re-run
     assert len(alice.dms) == 1
 
     flow = flow_of(await alice.click(reminder, "Continue"))  # from the DM, back to her path

@@ -21,12 +21,9 @@ log = logging.getLogger(__name__)
 
 
 class ConductEvents(ConductComponents):
-    @job(conduct.NOTIFY_JOB)
-    async def notify_members(self, due: DueJob) -> None:
+    @job(conduct.NOTIFY_JOB, in_guild=True)
+    async def notify_members(self, guild: discord.Guild, due: DueJob) -> None:
         """Tell each member who accepted an older version, by DM where allowed; once each, even on a re-run."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         number = int(due.payload["version"])
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
@@ -49,13 +46,10 @@ class ConductEvents(ConductComponents):
                     session, guild.id, member_id, number, delivered=sent is not None, now=utcnow()
                 )
 
-    @job(conduct.GRACE_JOB)
-    async def end_grace(self, due: DueJob) -> None:
+    @job(conduct.GRACE_JOB, in_guild=True)
+    async def end_grace(self, guild: discord.Guild, due: DueJob) -> None:
         """Members who accepted an older version but not this one lose the member role until they accept; a removal
         Discord refuses is counted and told to the hosts, and the others still go through."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         number = int(due.payload["version"])
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)

@@ -60,26 +60,22 @@ class GroupEvents(GroupHosting):
             await self.say_in_space(guild, group, content="\n".join(lines))
             await self.welcome_promoted(guild, group, change.promoted, context)
 
-    @job(CHECKIN_JOB)
-    async def check_in(self, due: DueJob) -> None:
+    @job(CHECKIN_JOB, in_guild=True)
+    async def check_in(self, guild: discord.Guild, due: DueJob) -> None:
         """The group's check-in prompt in its space; the nonce keeps a retried run from posting twice."""
-        guild = self.bot.get_guild(due.guild_id or 0)
         async with self.bot.db.transaction() as session:
             group = await rhythm.checkin_target(session, int(due.payload["group_id"]))
-            context = await self.bot.context(session, due.guild_id or 0)
-        if guild is None or group is None:
+            context = await self.bot.context(session, guild.id)
+        if group is None:
             return
         text = i18n.t(context.language, "groups.checkin.text", name=group.name)
         if await self.say_in_space(guild, group, content=text, nonce=due.nonce) is not None:
             async with self.bot.db.transaction() as session:
                 await rhythm.mark_checkin(session, group.id, now=utcnow())
 
-    @job(rhythm.SWEEP_JOB)
-    async def remind_silent(self, due: DueJob) -> None:
+    @job(rhythm.SWEEP_JOB, in_guild=True)
+    async def remind_silent(self, guild: discord.Guild, due: DueJob) -> None:
         """Each group silent for the server's silence days hears once, in its space, until it speaks again."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         now = utcnow()
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
@@ -91,12 +87,9 @@ class GroupEvents(GroupHosting):
                 async with self.bot.db.transaction() as session:
                     await rhythm.mark_reminded(session, group.id, now=now)
 
-    @job(rhythm.DIGEST_JOB)
-    async def send_digest(self, due: DueJob) -> None:
+    @job(rhythm.DIGEST_JOB, in_guild=True)
+    async def send_digest(self, guild: discord.Guild, due: DueJob) -> None:
         """The week's health of every group, for the hosts in the moderators' channel."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             settings = await service.group_settings(session, guild.id)

@@ -84,12 +84,9 @@ class Insights(Capability):
 
     # --- the weekly report ---------------------------------------------------------------------------------------
 
-    @job(service.REPORT_JOB)
-    async def weekly_report(self, due: DueJob) -> None:
+    @job(service.REPORT_JOB, in_guild=True)
+    async def weekly_report(self, guild: discord.Guild, due: DueJob) -> None:
         """Last week's report, once: its row is claimed first, and a retried post carries the same nonce."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             if not (await service.insights_settings(session, guild.id)).weekly:

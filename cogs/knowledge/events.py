@@ -194,12 +194,9 @@ class KnowledgeEvents(ResourceCommands):
             settings = await service.knowledge_settings(session, guild.id)
             await service.schedule_digest(session, settings, context.zone, now=utcnow())
 
-    @job(service.DIGEST_JOB)
-    async def post_digest(self, due: DueJob) -> None:
+    @job(service.DIGEST_JOB, in_guild=True)
+    async def post_digest(self, guild: discord.Guild, due: DueJob) -> None:
         """The week's digest, once: its row is claimed first, and a retried post carries the same nonce."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             if not (await service.knowledge_settings(session, guild.id)).digest_enabled:

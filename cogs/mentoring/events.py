@@ -24,12 +24,9 @@ log = logging.getLogger(__name__)
 
 
 class MentoringEvents(MentoringBase):
-    @job(service.REMIND_JOB)
-    async def remind(self, due: DueJob) -> None:
+    @job(service.REMIND_JOB, in_guild=True)
+    async def remind(self, guild: discord.Guild, due: DueJob) -> None:
         """Members who have not answered a proposal yet get one reminder, a day before the deadline."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id)).language
             waiting = await pairs.to_remind(session, int(due.payload["round"]), now=utcnow())
@@ -45,12 +42,9 @@ class MentoringEvents(MentoringBase):
                 )
                 await self.tell(guild, member_id, content=text, view=consent_view(pair.id, language))
 
-    @job(service.EXPIRE_JOB)
-    async def expire(self, due: DueJob) -> None:
+    @job(service.EXPIRE_JOB, in_guild=True)
+    async def expire(self, guild: discord.Guild, due: DueJob) -> None:
         """Silence frees the place: both members hear the proposal expired; the mentee waits for the next round."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id)).language
             expired = await pairs.expire(session, int(due.payload["round"]), now=utcnow())
@@ -62,12 +56,9 @@ class MentoringEvents(MentoringBase):
                 other = render.mention(pairs.other(pair, member_id))
                 await self.tell(guild, member_id, content=i18n.t(language, key, other=other, server=guild.name))
 
-    @job(service.CHECK_IN_JOB)
-    async def check_in(self, due: DueJob) -> None:
+    @job(service.CHECK_IN_JOB, in_guild=True)
+    async def check_in(self, guild: discord.Guild, due: DueJob) -> None:
         """“Did you meet since last time?” in the pair's thread (by DM when it has none); once per occurrence."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         mentorship_id = int(due.payload["mentorship"])
         async with self.bot.db.transaction() as session:
             language = (await self.bot.context(session, guild.id)).language
@@ -90,12 +81,9 @@ class MentoringEvents(MentoringBase):
         for member_id in (pair.mentor_id, pair.mentee_id):
             await self.tell(guild, member_id, content=content, view=view)
 
-    @job(service.ROUND_JOB)
-    async def automatic_round(self, due: DueJob) -> None:
+    @job(service.ROUND_JOB, in_guild=True)
+    async def automatic_round(self, guild: discord.Guild, due: DueJob) -> None:
         """Plan and publish with the server's weights; the hosts get the preview as a summary."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             published = await rounds.run_automatic_round(session, guild.id, now=utcnow())

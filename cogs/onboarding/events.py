@@ -102,13 +102,10 @@ class OnboardingEvents(OnboardingPath):
                 now=now,
             )
 
-    @job(service.REMIND_JOB)
-    async def remind(self, due: DueJob) -> None:
+    @job(service.REMIND_JOB, in_guild=True)
+    async def remind(self, guild: discord.Guild, due: DueJob) -> None:
         """One reminder to a member still here who has not finished; the nonce makes a retried post a no-op."""
-        guild = self.bot.get_guild(due.guild_id or 0)
         member_id = int(due.payload["member_id"])
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             path = await service.get_path(session, guild.id, member_id)

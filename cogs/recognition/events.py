@@ -145,12 +145,9 @@ class RecognitionEvents(Celebrations):
             cadence = Cadence(settings.post_cadence) if settings else Cadence.WEEKLY
             await posts.ensure_jobs(session, guild_id, cadence, context.zone, now=self.clock())
 
-    @job(milestones.ROLES_JOB)
-    async def give_milestone_roles(self, due: DueJob) -> None:
+    @job(milestones.ROLES_JOB, in_guild=True)
+    async def give_milestone_roles(self, guild: discord.Guild, due: DueJob) -> None:
         """The roles hosts mapped to the milestones members reached; what Discord refuses is told to the hosts."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             todo = await milestones.roles_to_give(session, guild.id)
@@ -181,23 +178,17 @@ class RecognitionEvents(Celebrations):
                 await milestones.mark_roles(session, given, RoleState.GIVEN)
                 await milestones.mark_roles(session, failed, RoleState.FAILED)
 
-    @job(posts.DAILY_JOB)
-    async def daily(self, due: DueJob) -> None:
+    @job(posts.DAILY_JOB, in_guild=True)
+    async def daily(self, guild: discord.Guild, due: DueJob) -> None:
         """Join anniversaries of the last few days; the jobs follow a time zone a host changed since."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         joined = {member.id: member.joined_at for member in await load_members(guild) if member.joined_at}
         async with self.bot.db.transaction() as session:
             await milestones.record_anniversaries(session, guild.id, joined, now=self.clock())
         await self.ensure_jobs(guild.id)
 
-    @job(posts.POST_JOB)
-    async def post_milestones(self, due: DueJob) -> None:
+    @job(posts.POST_JOB, in_guild=True)
+    async def post_milestones(self, guild: discord.Guild, due: DueJob) -> None:
         """One post for the period's milestones, posted once: claimed and committed first, sent with its nonce."""
-        guild = self.bot.get_guild(due.guild_id or 0)
-        if guild is None:
-            return
         async with self.bot.db.transaction() as session:
             context = await self.bot.context(session, guild.id)
             settings = await session.get(RecognitionSettings, guild.id)
