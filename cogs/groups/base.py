@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +19,9 @@ from bot.client import Agora, Interaction
 from bot.delivery import send_dm
 from bot.members import find_member
 from models.errors import UserError
-from models.groups import service
+from models.groups import members, service
 from models.groups.tables import Group
+from models.guild_settings import GuildContext
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,18 @@ class GroupsBase(Capability):
 
     def is_host(self, interaction: Interaction) -> bool:
         return interaction.guild is not None and bool(interaction.permissions.manage_guild)
+
+    @asynccontextmanager
+    async def leading(
+        self, interaction: Interaction, group_id: int
+    ) -> AsyncIterator[tuple[AsyncSession, GuildContext, Group]]:
+        """One transaction in which the member acts as the group's lead (or as a host): the group's row locked against
+        other processes, the seat checked. Take `lock(group_id)` around it for this process."""
+        async with self.bot.db.transaction() as session:
+            context = await self.bot.context(session, guild_of(interaction).id, interaction)
+            group = await members.lock_group(session, group_id)
+            await members.require_seat(session, group, interaction.user.id, lead=True, host=self.is_host(interaction))
+            yield session, context, group
 
     async def members(self, guild: discord.Guild, member_ids: Sequence[int]) -> list[discord.Member]:
         """The members still in the server, in the order given."""

@@ -178,13 +178,8 @@ class GroupCommands(GroupLifecycle):
         async with self.bot.db.transaction() as session:
             found = await self.named_group(session, interaction, group)
         async with self.lock(found.id):
-            async with self.bot.db.transaction() as session:
-                context = await self.bot.context(session, guild.id, interaction)
-                found = await members.lock_group(session, found.id)
+            async with self.leading(interaction, found.id) as (session, context, found):
                 rules.check_active(found.status)
-                await members.require_seat(
-                    session, found, interaction.user.id, lead=True, host=self.is_host(interaction)
-                )
                 if cap is None and private is None and purpose is None and checkin is None:
                     raise rules.GroupEditNothingError()
                 promoted = await members.edit_group(

@@ -130,11 +130,7 @@ class GroupLifecycle(GroupMembership):
         guild = guild_of(interaction)
         await think(interaction)
         async with self.lock(group):
-            async with self.bot.db.transaction() as session:
-                context = await self.bot.context(session, guild.id, interaction)
-                found = await members.lock_group(session, group)
-                host = self.is_host(interaction)
-                await members.require_seat(session, found, interaction.user.id, lead=True, host=host)
+            async with self.leading(interaction, group) as (session, context, found):
                 finished = await projects.archive_group(
                     session, found, summary=values.get("summary", ""), links=values.get("links", ""), now=utcnow()
                 )

@@ -94,11 +94,7 @@ class GroupMembership(GroupSpaces):
         guild = guild_of(interaction)
         await acknowledge(interaction)
         async with self.lock(group_id):
-            async with self.bot.db.transaction() as session:
-                context = await self.bot.context(session, guild.id, interaction)
-                group = await members.lock_group(session, group_id)
-                host = self.is_host(interaction)
-                await members.require_seat(session, group, interaction.user.id, lead=True, host=host)
+            async with self.leading(interaction, group_id) as (session, context, group):
                 joined = await members.answer_request(session, group, member_id, accept=accept, now=utcnow())
             if accept and joined is None:
                 raise NoLongerAvailableError("groups.request.gone")
