@@ -1,5 +1,5 @@
-"""The leaderboards: counters per member, board, period and category (`kudos_tallies`), kept by the kudos writer and
-read a page at a time, so a board costs an index range whatever the number of kudos."""
+"""The leaderboards: counters per member, board, period and category (`kudos_tallies`), kept by the kudos writer, so
+a board reads one counter per member in it, whatever the number of kudos."""
 
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ async def board_page(
     size: int,
     excluded: Iterable[int] = (),
 ) -> BoardPage:
-    """One page of a board, highest first: an index range on the counters (one row more tells if a page follows)."""
+    """One page of a board, highest first: the period's counters, in key order, sorted (one row more tells if a page
+    follows)."""
     table = _table(KudosTally)
     statement = (
         select(table.c.member_id, table.c.total)

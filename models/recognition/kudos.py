@@ -3,13 +3,13 @@
 `apply_kudos` is what the single writer runs: a batch of events (a reaction, the message command, `/kudos give`, a
 reaction removed, a message deleted) decided in arrival order against today's counts, read once per batch, then
 written with a few bulk statements — the same approach as poll votes. The boards are counters kept here as kudos
-start and stop counting (`kudos_tallies`), so reading one is an index range, whatever the number of kudos.
+start and stop counting (`kudos_tallies`), so reading one costs a counter per member, whatever the number of kudos.
 """
 
 from __future__ import annotations
 
 import functools
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -195,7 +195,7 @@ class Batch:
         self.known, self.today, self.slots, self.now = known, today, slots, now
         self.new_rows: list[dict[str, object]] = []  # kudos without a message (/kudos give without a link)
         self.changes: list[TallyChange] = []
-        self.gained: dict[int, Counter[int]] = {}  # guild → kudos each receiver gained in this batch
+        self.gained: defaultdict[int, Counter[int]] = defaultdict(Counter)  # guild → kudos each receiver gained
 
     def apply(self, op: KudosOp) -> Outcome:
         if op.action is Action.GIVE:
@@ -275,7 +275,7 @@ class Batch:
             slot.changed = True
         self.today[op.guild_id].add(op.giver_id, op.receiver_id, self.now)
         self.changes.append(TallyChange(op.guild_id, op.giver_id, op.receiver_id, op.category, self.now, +1))
-        self.gained.setdefault(op.guild_id, Counter())[op.receiver_id] += 1
+        self.gained[op.guild_id][op.receiver_id] += 1
 
     def end(self, slot: Slot, reason: EndReason) -> None:
         slot.ended_at, slot.end_reason, slot.changed = self.now, reason.value, True

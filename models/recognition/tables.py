@@ -80,13 +80,17 @@ class Kudos(Base):
 
 class KudosTally(Base):
     """How many kudos a member gave or received in one period (`w2026-48`, `m2026-11`, `all`) and category (`*`:
-    all of them), kept as kudos are given and withdrawn."""
+    all of them), kept as kudos are given and withdrawn.
+
+    No index sorts them by total: a kudos moves up to twelve counters, and such an index would take a delete and an
+    insert for each. A board reads its period's counters (one per member in it) in key order and keeps the top.
+    """
 
     __tablename__ = "kudos_tallies"
     __table_args__ = (
-        Index("ix_kudos_tallies_board", "guild_id", "board", "period", "category", "total", "member_id"),
         # A member's counters, for an erase (new counters only: a changed total leaves this index alone).
         Index("ix_kudos_tallies_guild_id_member_id", "guild_id", "member_id"),
+        {"sqlite_with_rowid": False},  # on SQLite the rows live in the key's B-tree: one structure per counter
     )
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, autoincrement=False)
