@@ -116,12 +116,8 @@ class Capability(commands.Cog):
         await self.inflight.drain()
 
     def jobs(self) -> Iterator[tuple[str, JobHandler]]:
-        for name, _ in inspect.getmembers(type(self), inspect.iscoroutinefunction):
-            method = getattr(self, name)
-            marked = getattr(method, JOB_ATTRIBUTE, None)
-            if marked is not None:
-                kind, in_guild = marked
-                yield kind, functools.partial(self._run_in_guild, method) if in_guild else method
+        for method, (kind, in_guild) in self._marked(JOB_ATTRIBUTE):
+            yield kind, functools.partial(self._run_in_guild, method) if in_guild else method
 
     async def _run_in_guild(self, handler: Callable[[discord.Guild, DueJob], Awaitable[None]], due: DueJob) -> None:
         guild = self.bot.get_guild(due.guild_id or 0)
@@ -132,12 +128,16 @@ class Capability(commands.Cog):
 
     def routes(self) -> Iterator[tuple[str, Callable[..., bool], Callable[..., Coroutine[Any, Any, None]]]]:
         """(event, filter, handler) of the listeners declared with `wants`."""
+        for method, (event, wants) in self._marked(ROUTE_ATTRIBUTE):
+            yield event, getattr(self, wants), method
+
+    def _marked(self, attribute: str) -> Iterator[tuple[Callable[..., Coroutine[Any, Any, None]], Any]]:
+        """The cog's coroutine methods that `@job` or `@listener(wants=...)` marked with `attribute`, and the mark."""
         for name, _ in inspect.getmembers(type(self), inspect.iscoroutinefunction):
             method = getattr(self, name)
-            route = getattr(method, ROUTE_ATTRIBUTE, None)
-            if route is not None:
-                event, wants = route
-                yield event, getattr(self, wants), method
+            mark = getattr(method, attribute, None)
+            if mark is not None:
+                yield method, mark
 
     def reconcile(self) -> asyncio.Task[None]:
         """Start the catch-up once, in the background (the ready handler is not held up); returns its task."""
