@@ -377,6 +377,18 @@ async def test_retention_purges_old_data_and_keeps_what_counts(db: Database) -> 
         }
 
 
+async def test_retention_deletes_rows_older_than_it_and_keeps_newer_ones(db: Database) -> None:
+    await seed(db)
+    policy = RetentionPolicy(onboarding_answers=365)
+    async with db.transaction() as session:
+        purged = await service.apply_retention(session, policy.days(), now=NOW + timedelta(days=30))
+        assert purged["onboarding_answers"] == 0
+        assert (await onboarding.export_member(session, GUILD, ADA))["onboarding_answers"]
+        purged = await service.apply_retention(session, policy.days(), now=NOW + timedelta(days=800))
+        assert purged["onboarding_answers"] == 1
+        assert not (await onboarding.export_member(session, GUILD, ADA))["onboarding_answers"]
+
+
 async def test_a_departure_is_scheduled_once_and_cancelled_on_return(db: Database) -> None:
     async with db.transaction() as session:
         await departures.schedule(session, GUILD, ADA, due_at=NOW + timedelta(days=30))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.insights.tables import InsightsSettings
-from models.privacy.interface import MemberData, unsign
+from models.privacy.interface import MemberData
 
 
 async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[str, Any]:
@@ -21,9 +20,10 @@ async def export(session: AsyncSession, guild_id: int, member_id: int) -> dict[s
     return {"weekly_report_set": {"enabled": chosen.weekly, "at": chosen.updated_at}}
 
 
-async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
-    """The setting stays; who changed it goes."""
-    return await unsign(session, guild_id, member_id, InsightsSettings.updated_by)
-
-
-PRIVACY = MemberData(name="insights", export=export, erase=erase, columns=(InsightsSettings.updated_by,))
+# The setting stays; who changed it goes.
+PRIVACY = MemberData(
+    name="insights",
+    export=export,
+    unsigned=(InsightsSettings.updated_by,),
+    columns=(InsightsSettings.updated_by,),
+)

@@ -17,7 +17,7 @@ from models.knowledge.tables import (
     KnowledgeSearch,
     KnowledgeThread,
 )
-from models.privacy.interface import MemberData, rowcount, unsign
+from models.privacy.interface import MemberData, rowcount
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
@@ -27,14 +27,14 @@ async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datet
     searches = delete(KnowledgeSearch).where(
         KnowledgeSearch.guild_id == guild_id, KnowledgeSearch.author_id == member_id
     )
-    changed += rowcount(await session.execute(searches))
-    return changed + await unsign(session, guild_id, member_id, KnowledgeResource.decided_by)
+    return changed + rowcount(await session.execute(searches))
 
 
 PRIVACY = MemberData(
     name="knowledge",
     export=service.export_member,
     erase=erase,
+    unsigned=(KnowledgeResource.decided_by,),
     columns=(
         KnowledgeEntry.author_id,
         KnowledgeEntry.saved_by,

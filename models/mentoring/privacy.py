@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.mentoring import service
@@ -16,35 +15,19 @@ from models.mentoring.tables import (
     Mentorship,
     RoundPair,
 )
-from models.privacy.interface import MemberData, Retention, rowcount, unsign
+from models.privacy.interface import MemberData, Retention
 
 
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Offer, request, feedback and their pairs go; rounds a host ran and pairs a host ended no longer name them."""
-    changed = await service.forget_member(session, guild_id, member_id)
-    return changed + await unsign(
-        session,
-        guild_id,
-        member_id,
-        MentoringRound.created_by,
-        MentoringRound.published_by,
-        Mentorship.declined_by,
-        Mentorship.ended_by,
-    )
-
-
-async def purge_comments(session: AsyncSession, older_than: datetime) -> int:
-    """Ratings stay for the hosts' figures; the words go."""
-    result = await session.execute(
-        update(Feedback).where(Feedback.given_at < older_than, Feedback.comment.is_not(None)).values(comment=None)
-    )
-    return rowcount(result)
+    return await service.forget_member(session, guild_id, member_id)
 
 
 PRIVACY = MemberData(
     name="mentoring",
     export=service.export_member,
     erase=erase,
+    unsigned=(MentoringRound.created_by, MentoringRound.published_by, Mentorship.declined_by, Mentorship.ended_by),
     columns=(
         MentorOffer.member_id,
         MenteeRequest.member_id,
@@ -61,5 +44,10 @@ PRIVACY = MemberData(
         Mentorship.ended_by,
         Feedback.member_id,
     ),
-    retention=(Retention("mentoring_comments", purge_comments, "comments in mentoring feedback (ratings stay)"),),
+    # Ratings stay for the hosts' figures; the words go.
+    retention=(
+        Retention.emptying(
+            "mentoring_comments", Feedback.comment, Feedback.given_at, "comments in mentoring feedback (ratings stay)"
+        ),
+    ),
 )

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.onboarding import service
 from models.onboarding.tables import OnboardingAnswer, OnboardingMember, OnboardingQuestionnaire
-from models.privacy.interface import MemberData, Retention, rowcount, unsign
+from models.privacy.interface import MemberData, Retention, rowcount
 from models.scheduling import ScheduledJob
 
 
@@ -19,19 +19,18 @@ async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datet
     reminder = delete(ScheduledJob).where(
         ScheduledJob.kind == service.REMIND_JOB, ScheduledJob.key == service.reminder_key(guild_id, member_id)
     )
-    changed += rowcount(await session.execute(reminder))
-    return changed + await unsign(session, guild_id, member_id, OnboardingQuestionnaire.updated_by)
-
-
-async def purge_answers(session: AsyncSession, older_than: datetime) -> int:
-    result = await session.execute(delete(OnboardingAnswer).where(OnboardingAnswer.answered_at < older_than))
-    return rowcount(result)
+    return changed + rowcount(await session.execute(reminder))
 
 
 PRIVACY = MemberData(
     name="onboarding",
     export=service.export_member,
     erase=erase,
+    unsigned=(OnboardingQuestionnaire.updated_by,),
     columns=(OnboardingMember.member_id, OnboardingAnswer.member_id, OnboardingQuestionnaire.updated_by),
-    retention=(Retention("onboarding_answers", purge_answers, "onboarding answers (from the day they were given)"),),
+    retention=(
+        Retention.deleting(
+            "onboarding_answers", OnboardingAnswer.answered_at, "onboarding answers (from the day they were given)"
+        ),
+    ),
 )

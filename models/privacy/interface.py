@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, case, or_, select, update
+from sqlalchemy import Column, ColumnElement, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -36,6 +36,31 @@ class Retention:
     purge: Purger
     what: str  # one line for `python -m bot check`, in English like the rest of the CLI
 
+    @classmethod
+    def deleting(cls, kind: str, when: InstrumentedAttribute[Any], what: str) -> Retention:
+        """Rows go once `when` is older than the retention (rows whose `when` is empty stay)."""
+        column = column_of(when)
+
+        async def purge(session: AsyncSession, older_than: datetime) -> int:
+            return rowcount(await session.execute(delete(column.table).where(column < older_than)))
+
+        return cls(kind, purge, what)
+
+    @classmethod
+    def emptying(
+        cls, kind: str, field: InstrumentedAttribute[Any], when: InstrumentedAttribute[Any], what: str
+    ) -> Retention:
+        """Rows stay (a rating, a kudos still counts); `field` is emptied once `when` is older than the retention."""
+        emptied, column = column_of(field), column_of(when)
+
+        async def purge(session: AsyncSession, older_than: datetime) -> int:
+            statement = (
+                update(column.table).where(column < older_than, emptied.is_not(None)).values({emptied.name: None})
+            )
+            return rowcount(await session.execute(statement))
+
+        return cls(kind, purge, what)
+
 
 @dataclass(frozen=True)
 class MemberData:
@@ -43,9 +68,14 @@ class MemberData:
 
     name: str  # the capability: the export's key, i18n `privacy.capability.<name>`
     export: Exporter
-    erase: Eraser
     # Every column whose value can be a member's id (checked against the schema by the tests).
     columns: tuple[InstrumentedAttribute[Any], ...]
+    # The rows about the member that go or change; what `unsigned` names is done after it.
+    erase: Eraser | None = None
+    # Columns of rows that stay but stop naming the member (a version they published, a round they ran): set to
+    # `unsigned_to` (NULL, or 0 where the column may not be empty).
+    unsigned: tuple[InstrumentedAttribute[Any], ...] = ()
+    unsigned_to: int | None = None
     # Columns holding a keyed hash of a member id (open anonymous ballots): the eraser finds them through the key.
     hashed: tuple[InstrumentedAttribute[Any], ...] = ()
     retention: tuple[Retention, ...] = ()
@@ -53,6 +83,16 @@ class MemberData:
     fixed: tuple[str, ...] = ()
     # Members held about otherwise than by `columns` (a job's key), for a server's export.
     members: Lister | None = None
+
+    def __post_init__(self) -> None:
+        missing = [str(attribute) for attribute in self.unsigned if all(attribute is not c for c in self.columns)]
+        if missing:
+            raise ValueError(f"{self.name}: unsigned columns must be among its columns too: {', '.join(missing)}")
+
+    async def erase_member(self, session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
+        """What this capability holds about the member goes, or stops naming them; rows touched."""
+        changed = 0 if self.erase is None else await self.erase(session, guild_id, member_id, now)
+        return changed + await unsign(session, guild_id, member_id, *self.unsigned, to=self.unsigned_to)
 
 
 def column_of(attribute: InstrumentedAttribute[Any]) -> Column[Any]:

@@ -87,7 +87,9 @@ async def erase_member(session: AsyncSession, guild_id: int, member_id: int, *, 
     """
     if not await holds_data(session, guild_id, member_id):
         raise NothingHeldError()
-    touched = {holder.name: await holder.erase(session, guild_id, member_id, now) for holder in catalogue.holders()}
+    touched = {
+        holder.name: await holder.erase_member(session, guild_id, member_id, now) for holder in catalogue.holders()
+    }
     await session.flush()
     return touched
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.privacy.interface import MemberData, Retention, rowcount, unsign
+from models.privacy.interface import MemberData, Retention
 from models.recognition import service
 from models.recognition.tables import (
     BoardReset,
@@ -22,25 +21,14 @@ from models.recognition.tables import (
 async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datetime) -> int:
     """Kudos they gave keep counting for the people they thanked, without giver or reason; a kudos or a board
     they took back as a host no longer names them."""
-    changed = await service.forget_member(session, guild_id, member_id)
-    return changed + await unsign(session, guild_id, member_id, Kudos.ended_by, BoardReset.reset_by)
-
-
-async def purge_reasons(session: AsyncSession, older_than: datetime) -> int:
-    """The kudos stays counted; why it was given goes."""
-    result = await session.execute(
-        update(Kudos)
-        .where(Kudos.given_at < older_than, Kudos.reason.is_not(None))
-        .values(reason=None)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result)
+    return await service.forget_member(session, guild_id, member_id)
 
 
 PRIVACY = MemberData(
     name="recognition",
     export=service.export_member,
     erase=erase,
+    unsigned=(Kudos.ended_by, BoardReset.reset_by),
     columns=(
         Kudos.giver_id,
         Kudos.receiver_id,
@@ -51,5 +39,10 @@ PRIVACY = MemberData(
         RecognitionEvent.member_id,
         Milestone.member_id,
     ),
-    retention=(Retention("kudos_reasons", purge_reasons, "reasons written with kudos (the kudos keep counting)"),),
+    # The kudos stays counted; why it was given goes.
+    retention=(
+        Retention.emptying(
+            "kudos_reasons", Kudos.reason, Kudos.given_at, "reasons written with kudos (the kudos keep counting)"
+        ),
+    ),
 )

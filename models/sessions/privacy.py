@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.privacy.interface import MemberData, Retention, rowcount, unsign
+from models.privacy.interface import MemberData, Retention, rowcount
 from models.sessions import rules, service
 from models.sessions.tables import (
     FeedbackAnswer,
@@ -48,7 +48,7 @@ async def erase(session: AsyncSession, guild_id: int, member_id: int, now: datet
         )
         changed += rowcount(result)
     await service.forget_member(session, guild_id, member_id)
-    return changed + await unsign(session, guild_id, member_id, SessionSeries.created_by, PulseSurvey.created_by, to=0)
+    return changed
 
 
 async def purge_comments(session: AsyncSession, older_than: datetime) -> int:
@@ -69,6 +69,8 @@ PRIVACY = MemberData(
     name="sessions",
     export=service.export_member,
     erase=erase,
+    unsigned=(SessionSeries.created_by, PulseSurvey.created_by),
+    unsigned_to=0,
     columns=(
         SessionSeries.created_by,
         PulseSurvey.created_by,
