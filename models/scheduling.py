@@ -25,6 +25,7 @@ from models.sharding import Shards
 EVERY_SHARD = Shards()
 
 ARMED = "agora_jobs_armed"
+EVERY_SERVER = "all"  # the key of a job that runs once for every server
 MAX_ATTEMPTS = 3
 RETRY_DELAY = timedelta(minutes=1)
 # A claim older than this is taken to belong to a process that died mid-run: the job runs again.
@@ -148,6 +149,20 @@ async def schedule_job(
     await session.flush()
     session.info.setdefault(ARMED, []).append((job.id, due_at))
     return job
+
+
+async def arm_daily(session: AsyncSession, *, kind: str, hour: int, now: datetime) -> None:
+    """One job for every server, each day at `hour` UTC from the next one on; armed once: a pending or running one
+    (after a restart, or armed by another process) stays where it is."""
+    state = await session.scalar(
+        select(ScheduledJob.state).where(ScheduledJob.kind == kind, ScheduledJob.key == EVERY_SERVER)
+    )
+    if state in (JobState.PENDING, JobState.RUNNING):
+        return
+    first = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if first <= now:
+        first += timedelta(days=1)
+    await schedule_job(session, kind=kind, key=EVERY_SERVER, due_at=first, rrule="FREQ=DAILY", timezone="UTC")
 
 
 async def cancel_job(session: AsyncSession, *, kind: str, key: str) -> bool:

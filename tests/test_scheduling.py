@@ -184,6 +184,24 @@ async def test_cancelled_job_does_not_run(db: Database) -> None:
     assert await scheduler.run_due() == 0
 
 
+async def test_a_daily_job_for_every_server_is_armed_once_at_the_next_hour(db: Database) -> None:
+    morning = datetime(2026, 12, 2, 5, 30, tzinfo=UTC)
+    async with db.transaction() as session:
+        await scheduling.arm_daily(session, kind="test.daily", hour=4, now=morning)
+    async with db.transaction() as session:  # a restart, or another process: the armed job stays where it is
+        await scheduling.arm_daily(session, kind="test.daily", hour=4, now=morning + timedelta(hours=1))
+    async with db.transaction() as session:
+        jobs = list(await session.scalars(select(ScheduledJob).where(ScheduledJob.kind == "test.daily")))
+        assert [(job.key, job.due_at, job.rrule) for job in jobs] == [
+            (scheduling.EVERY_SERVER, datetime(2026, 12, 3, 4, tzinfo=UTC), "FREQ=DAILY")
+        ]
+        jobs[0].state = JobState.FAILED
+    async with db.transaction() as session:  # given up on: armed again, today if the hour is still ahead
+        await scheduling.arm_daily(session, kind="test.daily", hour=6, now=morning)
+        job = await session.scalar(select(ScheduledJob).where(ScheduledJob.kind == "test.daily"))
+        assert job is not None and job.state == JobState.PENDING and job.due_at == datetime(2026, 12, 2, 6, tzinfo=UTC)
+
+
 def test_dead_sibling_detection() -> None:
     me = "host:100:aaaa"
     alive = {100, 200}.__contains__

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, select, union
@@ -138,17 +138,5 @@ async def set_contact(session: AsyncSession, guild_id: int, text: str | None, *,
 
 
 async def ensure_retention_job(session: AsyncSession, *, now: datetime) -> None:
-    """One daily job applies the retention policy in every server; armed once (a restart leaves it where it is)."""
-    existing = await session.scalar(
-        select(scheduling.ScheduledJob.state).where(
-            scheduling.ScheduledJob.kind == RETENTION_JOB, scheduling.ScheduledJob.key == "all"
-        )
-    )
-    if existing in (scheduling.JobState.PENDING, scheduling.JobState.RUNNING):
-        return
-    first = now.replace(hour=RETENTION_HOUR, minute=0, second=0, microsecond=0)
-    if first <= now:
-        first += timedelta(days=1)
-    await scheduling.schedule_job(
-        session, kind=RETENTION_JOB, key="all", due_at=first, rrule="FREQ=DAILY", timezone="UTC"
-    )
+    """One daily job applies the retention policy in every server."""
+    await scheduling.arm_daily(session, kind=RETENTION_JOB, hour=RETENTION_HOUR, now=now)

@@ -32,6 +32,7 @@ END_JOB = "sessions.end"
 EVENTS_JOB = "sessions.events"
 NOTIFY_JOB = "sessions.notify"
 MATERIALIZE_JOB = "sessions.materialize"
+MATERIALIZE_HOUR = 3  # UTC
 
 
 class SessionUnknownError(UserError):
@@ -654,18 +655,8 @@ async def mark(
 
 
 async def schedule_materialize(session: AsyncSession, *, now: datetime) -> None:
-    """One daily job tops up every series; armed once (a restart leaves a pending one where it is)."""
-    existing = await session.scalar(
-        select(scheduling.ScheduledJob.state).where(
-            scheduling.ScheduledJob.kind == MATERIALIZE_JOB, scheduling.ScheduledJob.key == "all"
-        )
-    )
-    if existing in (scheduling.JobState.PENDING, scheduling.JobState.RUNNING):
-        return
-    tomorrow = (now + timedelta(days=1)).replace(hour=3, minute=0, second=0, microsecond=0)
-    await scheduling.schedule_job(
-        session, kind=MATERIALIZE_JOB, key="all", due_at=tomorrow, rrule="FREQ=DAILY", timezone="UTC"
-    )
+    """One daily job tops up every series' occurrences to `HORIZON` ahead."""
+    await scheduling.arm_daily(session, kind=MATERIALIZE_JOB, hour=MATERIALIZE_HOUR, now=now)
 
 
 async def purge_drafts(session: AsyncSession, *, now: datetime) -> int:
