@@ -45,10 +45,8 @@ WATCHED = (
 )
 
 
-class FormTooLateError(UserError):
+class FormTooLateError(UserError, key="errors.form_too_late"):
     """A form can only be the first answer; the watchdog had already answered "thinking…"."""
-
-    key = "errors.form_too_late"
 
 
 def _answering(interaction: discord.Interaction[Any]) -> asyncio.Lock:

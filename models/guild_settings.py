@@ -64,12 +64,10 @@ class Defaults:
     timezone: str
 
 
-class UnknownTimezoneError(UserError):
-    key = "settings.timezone.unknown"
+class UnknownTimezoneError(UserError, key="settings.timezone.unknown"): ...
 
 
-class UnsupportedLocaleError(UserError):
-    key = "settings.locale.unsupported"
+class UnsupportedLocaleError(UserError, key="settings.locale.unsupported"): ...
 
 
 async def get_settings(session: AsyncSession, guild_id: int) -> GuildSettings:

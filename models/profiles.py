@@ -44,20 +44,16 @@ class Profile(Base):
         return not any(lists) and not self.timezone and not self.goals and self.mentor is None
 
 
-class ProfileTooManyItemsError(UserError):
-    key = "profiles.edit.too_many"
+class ProfileTooManyItemsError(UserError, key="profiles.edit.too_many"): ...
 
 
-class ProfileItemTooLongError(UserError):
-    key = "profiles.edit.item_too_long"
+class ProfileItemTooLongError(UserError, key="profiles.edit.item_too_long"): ...
 
 
-class ProfileGoalsTooLongError(UserError):
-    key = "profiles.edit.goals_too_long"
+class ProfileGoalsTooLongError(UserError, key="profiles.edit.goals_too_long"): ...
 
 
-class ProfileTimezoneError(UserError):
-    key = "profiles.edit.timezone_unknown"
+class ProfileTimezoneError(UserError, key="profiles.edit.timezone_unknown"): ...
 
 
 @dataclass(frozen=True)

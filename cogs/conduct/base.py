@@ -27,8 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ConductFileError(UserError):
-    key = "conduct.publish.file_problem"
+class ConductFileError(UserError, key="conduct.publish.file_problem"): ...
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,7 @@ LANGUAGE_CHOICES = [app_commands.Choice(name=name, value=code) for code, name in
 RULES_NEEDS = ("send_messages", "embed_links", "read_message_history")
 
 
-class NoRulesChannelError(UserError):
-    key = "conduct.publish.no_channel"
+class NoRulesChannelError(UserError, key="conduct.publish.no_channel"): ...
 
 
 class ConductCommands(ConductComponents):

@@ -28,10 +28,8 @@ log = logging.getLogger(__name__)
 GROUP_LOCKS = 64
 
 
-class WhichGroupError(UserError):
+class WhichGroupError(UserError, key="groups.group.which"):
     """No group named, and the command was not used in a group's space."""
-
-    key = "groups.group.which"
 
 
 class GroupsBase(Capability):

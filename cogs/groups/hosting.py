@@ -38,12 +38,10 @@ TEAM_MIN, TEAM_MAX = 2, 25
 PREVIEW_SHOWN = 15
 
 
-class TooFewToFormError(UserError):
-    key = "groups.form.too_few"
+class TooFewToFormError(UserError, key="groups.form.too_few"): ...
 
 
-class GroupsChannelError(UserError):
-    key = "groups.settings.not_text"
+class GroupsChannelError(UserError, key="groups.settings.not_text"): ...
 
 
 class GroupHosting(GroupCommands):

@@ -27,8 +27,7 @@ from models.guild_settings import GuildContext
 log = logging.getLogger(__name__)
 
 
-class JoinFailedError(UserError):
-    key = "groups.join.space_failed"
+class JoinFailedError(UserError, key="groups.join.space_failed"): ...
 
 
 class GroupMembership(GroupSpaces):

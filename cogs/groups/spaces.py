@@ -33,18 +33,14 @@ MEMBER_READS = discord.PermissionOverwrite(view_channel=True, send_messages=Fals
 SpaceChannel = discord.Thread | discord.TextChannel
 
 
-class SpaceFailedError(UserError):
+class SpaceFailedError(UserError, key="groups.create.space_failed"):
     """Discord refused a step of making the group's space; nothing of it is left."""
 
-    key = "groups.create.space_failed"
+
+class NoParentError(UserError, key="groups.create.no_channel"): ...
 
 
-class NoParentError(UserError):
-    key = "groups.create.no_channel"
-
-
-class NoRoleRightsError(UserError):
-    key = "groups.create.no_role_rights"
+class NoRoleRightsError(UserError, key="groups.create.no_role_rights"): ...
 
 
 class GroupSpaces(GroupsBase):

@@ -30,12 +30,10 @@ DAY_CHOICES = [
 EMOJI_MAX = 64
 
 
-class BadEmojiError(UserError):
-    key = "knowledge.settings.bad_emoji"
+class BadEmojiError(UserError, key="knowledge.settings.bad_emoji"): ...
 
 
-class UnknownTagError(UserError):
-    key = "knowledge.tags.unknown"
+class UnknownTagError(UserError, key="knowledge.tags.unknown"): ...
 
 
 class KnowledgeCommands(KnowledgeSharing):

@@ -34,8 +34,7 @@ RESOURCE_LANGUAGE_CHOICES = [
 ]
 
 
-class HostOnlyError(UserError):
-    key = "errors.host_only"
+class HostOnlyError(UserError, key="errors.host_only"): ...
 
 
 class ResourceCommands(KnowledgeCommands):

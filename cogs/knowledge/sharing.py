@@ -38,12 +38,10 @@ REQUIRE_TAG = (
 )  # a forum's flag: https://discord.com/developers/docs/resources/channel#channel-object-channel-flags
 
 
-class AnswerFromBotError(UserError):
-    key = "knowledge.answer.bot"
+class AnswerFromBotError(UserError, key="knowledge.answer.bot"): ...
 
 
-class UnreadableChannelError(UserError):
-    key = "knowledge.save.unreadable"
+class UnreadableChannelError(UserError, key="knowledge.save.unreadable"): ...
 
 
 class KnowledgeSharing(KnowledgeBase):

@@ -29,8 +29,7 @@ Weight = app_commands.Range[int, 0, rules.MAX_WEIGHT]
 WEIGHTS = ("skills", "timezone", "goals")
 
 
-class HostOnlyError(UserError):
-    key = "errors.host_only"
+class HostOnlyError(UserError, key="errors.host_only"): ...
 
 
 class RoundCommands(MentoringBase):

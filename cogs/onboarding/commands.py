@@ -34,12 +34,10 @@ GREETING_CHOICES = [
 QUESTIONNAIRE_FILE_MAX = 256 * 1024
 
 
-class NoQuestionnaireError(UserError):
-    key = "onboarding.report.none"
+class NoQuestionnaireError(UserError, key="onboarding.report.none"): ...
 
 
-class QuestionnaireFileTooLargeError(UserError):
-    key = "onboarding.questionnaire.too_large"
+class QuestionnaireFileTooLargeError(UserError, key="onboarding.questionnaire.too_large"): ...
 
 
 class OnboardingCommands(OnboardingPath):

@@ -30,12 +30,10 @@ def image_name(filename: str) -> str:
     return "celebration" + (suffix if suffix in IMAGE_SUFFIXES else ".png")
 
 
-class CelebrateNotAllowedError(UserError):
-    key = "recognition.celebrate.hosts_only"
+class CelebrateNotAllowedError(UserError, key="recognition.celebrate.hosts_only"): ...
 
 
-class CelebrateWhomError(UserError):
-    key = "recognition.celebrate.not_member"
+class CelebrateWhomError(UserError, key="recognition.celebrate.not_member"): ...
 
 
 class Celebrations(HostCommands):

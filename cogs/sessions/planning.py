@@ -53,20 +53,16 @@ DESCRIPTION_INPUT = "description"
 SHIFTED_SHOWN = 3
 
 
-class AnnouncementsMissingError(UserError):
-    key = "sessions.create.no_announcements"
+class AnnouncementsMissingError(UserError, key="sessions.create.no_announcements"): ...
 
 
-class RoleNotMentionableError(UserError):
-    key = "sessions.create.role_not_mentionable"
+class RoleNotMentionableError(UserError, key="sessions.create.role_not_mentionable"): ...
 
 
-class EventsNotAllowedError(UserError):
-    key = "sessions.create.events_not_allowed"
+class EventsNotAllowedError(UserError, key="sessions.create.events_not_allowed"): ...
 
 
-class EventsCountError(UserError):
-    key = "sessions.create.events_count"
+class EventsCountError(UserError, key="sessions.create.events_count"): ...
 
 
 class SessionPlanning(SessionAnswers):

@@ -16,34 +16,26 @@ LINK_MAX_CHARS = 200
 LEDGER_COLUMNS = ("member_id", "member_name", "version", "accepted_at")
 
 
-class ConductNotPublishedError(UserError):
-    key = "conduct.accept.not_published"
+class ConductNotPublishedError(UserError, key="conduct.accept.not_published"): ...
 
 
-class ConductOutdatedError(UserError):
+class ConductOutdatedError(UserError, key="conduct.accept.outdated"):
     """The member clicked the button of a version that is no longer the current one."""
 
-    key = "conduct.accept.outdated"
+
+class ConductTextMissingError(UserError, key="conduct.publish.missing_text"): ...
 
 
-class ConductTextMissingError(UserError):
-    key = "conduct.publish.missing_text"
+class ConductTextTooLongError(UserError, key="conduct.edit.too_long"): ...
 
 
-class ConductTextTooLongError(UserError):
-    key = "conduct.edit.too_long"
+class ConductGraceInvalidError(UserError, key="conduct.settings.grace_invalid"): ...
 
 
-class ConductGraceInvalidError(UserError):
-    key = "conduct.settings.grace_invalid"
+class ReportEmptyError(UserError, key="conduct.report.empty"): ...
 
 
-class ReportEmptyError(UserError):
-    key = "conduct.report.empty"
-
-
-class ReportTooLongError(UserError):
-    key = "conduct.report.too_long"
+class ReportTooLongError(UserError, key="conduct.report.too_long"): ...
 
 
 def texts_to_publish(drafts: Mapping[str, str], files: Mapping[str, str]) -> Localized:

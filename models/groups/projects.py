@@ -165,5 +165,4 @@ async def use_formation(session: AsyncSession, guild_id: int, formation_id: int,
     return formation
 
 
-class FormationUsedError(UserError):
-    key = "groups.form.used"
+class FormationUsedError(UserError, key="groups.form.used"): ...

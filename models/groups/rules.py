@@ -63,96 +63,73 @@ class Cadence(StrEnum):
 CADENCE_RULES = {Cadence.WEEKLY: ("FREQ=WEEKLY", 7), Cadence.BIWEEKLY: ("FREQ=WEEKLY;INTERVAL=2", 14)}
 
 
-class GroupNameLengthError(UserError):
-    key = "groups.name.length"
+class GroupNameLengthError(UserError, key="groups.name.length"): ...
 
 
-class GroupNameFormattingError(UserError):
-    key = "groups.name.formatting"
+class GroupNameFormattingError(UserError, key="groups.name.formatting"): ...
 
 
-class GroupNameTakenError(UserError):
-    key = "groups.name.taken"
+class GroupNameTakenError(UserError, key="groups.name.taken"): ...
 
 
-class GroupPurposeError(UserError):
-    key = "groups.create.purpose"
+class GroupPurposeError(UserError, key="groups.create.purpose"): ...
 
 
-class GroupTextTooLongError(UserError):
-    key = "groups.create.too_long"
+class GroupTextTooLongError(UserError, key="groups.create.too_long"): ...
 
 
-class GroupCapInvalidError(UserError):
-    key = "groups.cap.invalid"
+class GroupCapInvalidError(UserError, key="groups.cap.invalid"): ...
 
 
-class GroupCapBelowSizeError(UserError):
-    key = "groups.cap.below_size"
+class GroupCapBelowSizeError(UserError, key="groups.cap.below_size"): ...
 
 
-class GroupUnknownError(UserError):
-    key = "groups.group.unknown"
+class GroupUnknownError(UserError, key="groups.group.unknown"): ...
 
 
-class GroupArchivedError(UserError):
-    key = "groups.group.archived"
+class GroupArchivedError(UserError, key="groups.group.archived"): ...
 
 
-class GroupNotActiveError(UserError):
-    key = "groups.group.not_active"
+class GroupNotActiveError(UserError, key="groups.group.not_active"): ...
 
 
-class NotInGroupError(UserError):
-    key = "groups.member.outside"
+class NotInGroupError(UserError, key="groups.member.outside"): ...
 
 
-class NotLeadError(UserError):
-    key = "groups.member.not_lead"
+class NotLeadError(UserError, key="groups.member.not_lead"): ...
 
 
-class AlreadyInGroupError(UserError):
-    key = "groups.join.already"
+class AlreadyInGroupError(UserError, key="groups.join.already"): ...
 
 
-class AlreadyRequestedError(UserError):
-    key = "groups.join.already_requested"
+class AlreadyRequestedError(UserError, key="groups.join.already_requested"): ...
 
 
-class AlreadyWaitlistedError(UserError):
-    key = "groups.join.already_waitlisted"
+class AlreadyWaitlistedError(UserError, key="groups.join.already_waitlisted"): ...
 
 
-class LastLeadError(UserError):
-    key = "groups.leave.last_lead"
+class LastLeadError(UserError, key="groups.leave.last_lead"): ...
 
 
-class LastMemberError(UserError):
-    key = "groups.leave.last_member"
+class LastMemberError(UserError, key="groups.leave.last_member"): ...
 
 
-class InviteBotError(UserError):
-    key = "groups.invite.bot"
+class InviteBotError(UserError, key="groups.invite.bot"): ...
 
 
-class AlreadyInvitedError(UserError):
-    key = "groups.invite.already"
+class AlreadyInvitedError(UserError, key="groups.invite.already"): ...
 
 
-class LeadTargetError(UserError):
-    key = "groups.lead.not_member"
+class LeadTargetError(UserError, key="groups.lead.not_member"): ...
 
 
-class LinkInvalidError(UserError):
-    key = "groups.archive.link"
+class LinkInvalidError(UserError, key="groups.archive.link"): ...
 
 
-class GroupEditNothingError(UserError):
-    key = "groups.edit.nothing"
+class GroupEditNothingError(UserError, key="groups.edit.nothing"): ...
 
 
-class SilenceDaysError(UserError):
-    key = "groups.settings.silence_days"
+class SilenceDaysError(UserError, key="groups.settings.silence_days"): ...
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,10 @@ REPORT_RULE = "FREQ=WEEKLY;BYDAY=MO"
 PERIOD = re.compile(r"^\s*(\d{1,9})\s*([dj]|days?|jours?)?\s*$", re.IGNORECASE)
 
 
-class PeriodNotANumberError(UserError):
-    key = "insights.period.not_a_number"
+class PeriodNotANumberError(UserError, key="insights.period.not_a_number"): ...
 
 
-class PeriodOutOfRangeError(UserError):
-    key = "insights.period.out_of_range"
+class PeriodOutOfRangeError(UserError, key="insights.period.out_of_range"): ...
 
 
 def parse_period(text: str | None) -> int:

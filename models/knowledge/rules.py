@@ -91,98 +91,74 @@ RESOURCE_LANGUAGES = ("fr", "en", "other")
 # --- the member's mistakes -----------------------------------------------------------------------------------
 
 
-class NoKnowledgeChannelError(UserError):
-    key = "knowledge.channel.missing"
+class NoKnowledgeChannelError(UserError, key="knowledge.channel.missing"): ...
 
 
-class TitleEmptyError(UserError):
-    key = "knowledge.share.title_empty"
+class TitleEmptyError(UserError, key="knowledge.share.title_empty"): ...
 
 
-class TitleTooLongError(UserError):
-    key = "knowledge.share.title_too_long"
+class TitleTooLongError(UserError, key="knowledge.share.title_too_long"): ...
 
 
-class ContentEmptyError(UserError):
-    key = "knowledge.share.content_empty"
+class ContentEmptyError(UserError, key="knowledge.share.content_empty"): ...
 
 
-class ContentTooLongError(UserError):
-    key = "knowledge.share.content_too_long"
+class ContentTooLongError(UserError, key="knowledge.share.content_too_long"): ...
 
 
-class LinkInvalidError(UserError):
-    key = "knowledge.link.invalid"
+class LinkInvalidError(UserError, key="knowledge.link.invalid"): ...
 
 
-class TagRequiredError(UserError):
-    key = "knowledge.share.tag_required"
+class TagRequiredError(UserError, key="knowledge.share.tag_required"): ...
 
 
-class QueryEmptyError(UserError):
-    key = "knowledge.search.empty"
+class QueryEmptyError(UserError, key="knowledge.search.empty"): ...
 
 
-class QueryTooVagueError(UserError):
-    key = "knowledge.search.vague"
+class QueryTooVagueError(UserError, key="knowledge.search.vague"): ...
 
 
-class SaveBotMessageError(UserError):
-    key = "knowledge.save.bot"
+class SaveBotMessageError(UserError, key="knowledge.save.bot"): ...
 
 
-class SaveEphemeralError(UserError):
-    key = "knowledge.save.ephemeral"
+class SaveEphemeralError(UserError, key="knowledge.save.ephemeral"): ...
 
 
-class SaveEmptyError(UserError):
-    key = "knowledge.save.empty"
+class SaveEmptyError(UserError, key="knowledge.save.empty"): ...
 
 
-class AlreadySavedError(UserError):
-    key = "knowledge.save.already"
+class AlreadySavedError(UserError, key="knowledge.save.already"): ...
 
 
-class WithdrawnError(UserError):
+class WithdrawnError(UserError, key="knowledge.save.withdrawn"):
     """The author withdrew this message: nobody saves it again."""
 
-    key = "knowledge.save.withdrawn"
+
+class SaveHiddenError(UserError, key="knowledge.save.hidden"): ...
 
 
-class SaveHiddenError(UserError):
-    key = "knowledge.save.hidden"
+class AuthorOptedOutError(UserError, key="knowledge.save.opted_out"): ...
 
 
-class AuthorOptedOutError(UserError):
-    key = "knowledge.save.opted_out"
+class NotAKnowledgeThreadError(UserError, key="knowledge.answer.not_thread"): ...
 
 
-class NotAKnowledgeThreadError(UserError):
-    key = "knowledge.answer.not_thread"
+class AnswerNotAllowedError(UserError, key="knowledge.answer.not_allowed"): ...
 
 
-class AnswerNotAllowedError(UserError):
-    key = "knowledge.answer.not_allowed"
+class AnswerIsPostError(UserError, key="knowledge.answer.is_post"): ...
 
 
-class AnswerIsPostError(UserError):
-    key = "knowledge.answer.is_post"
+class ResourceTitleError(UserError, key="knowledge.resource.title"): ...
 
 
-class ResourceTitleError(UserError):
-    key = "knowledge.resource.title"
+class ResourceTopicError(UserError, key="knowledge.resource.topic"): ...
 
 
-class ResourceTopicError(UserError):
-    key = "knowledge.resource.topic"
+class ResourceDuplicateError(UserError, key="knowledge.resource.duplicate"): ...
 
 
-class ResourceDuplicateError(UserError):
-    key = "knowledge.resource.duplicate"
-
-
-class ResourceDecidedError(UserError):
-    key = "knowledge.resource.decided"
+class ResourceDecidedError(UserError, key="knowledge.resource.decided"): ...
 
 
 # --- checks ---------------------------------------------------------------------------------------------------

@@ -19,18 +19,14 @@ DEFAULT = tuple(LANGUAGES)
 MAX_LANGUAGES = 10
 
 
-class UnknownLanguageError(UserError):
+class UnknownLanguageError(UserError, key="mentoring.languages.unknown"):
     """A language this server does not mentor in (or no language at all)."""
 
-    key = "mentoring.languages.unknown"
+
+class NoLanguageError(UserError, key="mentoring.languages.none"): ...
 
 
-class NoLanguageError(UserError):
-    key = "mentoring.languages.none"
-
-
-class TooManyLanguagesError(UserError):
-    key = "mentoring.languages.too_many"
+class TooManyLanguagesError(UserError, key="mentoring.languages.too_many"): ...
 
 
 @cache

@@ -26,32 +26,25 @@ FEEDBACK_MAX = 1000
 RATINGS = range(1, 6)
 
 
-class ProposalExpiredError(UserError):
-    key = "mentoring.consent.expired"
+class ProposalExpiredError(UserError, key="mentoring.consent.expired"): ...
 
 
-class ProposalClosedError(UserError):
-    key = "mentoring.consent.closed"
+class ProposalClosedError(UserError, key="mentoring.consent.closed"): ...
 
 
-class NoMentorshipError(UserError):
-    key = "mentoring.end.none"
+class NoMentorshipError(UserError, key="mentoring.end.none"): ...
 
 
-class WhichMentorshipError(UserError):
-    key = "mentoring.end.choose"
+class WhichMentorshipError(UserError, key="mentoring.end.choose"): ...
 
 
-class NotActiveError(UserError):
-    key = "mentoring.end.not_active"
+class NotActiveError(UserError, key="mentoring.end.not_active"): ...
 
 
-class CheckInClosedError(UserError):
-    key = "mentoring.check_in.closed"
+class CheckInClosedError(UserError, key="mentoring.check_in.closed"): ...
 
 
-class FeedbackTooLongError(UserError):
-    key = "mentoring.feedback.too_long"
+class FeedbackTooLongError(UserError, key="mentoring.feedback.too_long"): ...
 
 
 class Side(StrEnum):

@@ -32,28 +32,21 @@ if TYPE_CHECKING:
     from models.mentoring.matching import Mentee, Mentor, Plan
 
 
-class NoMentorsError(UserError):
-    key = "mentoring.round.no_mentors"
+class NoMentorsError(UserError, key="mentoring.round.no_mentors"): ...
 
 
-class NoMenteesError(UserError):
-    key = "mentoring.round.no_mentees"
+class NoMenteesError(UserError, key="mentoring.round.no_mentees"): ...
 
 
-class RoundGoneError(UserError):
+class RoundGoneError(UserError, key="mentoring.round.gone"):
     """The preview was published, discarded, or replaced by a newer one."""
 
-    key = "mentoring.round.gone"
+
+class NotWaitingError(UserError, key="mentoring.rematch.not_waiting"): ...
 
 
-class NotWaitingError(UserError):
-    key = "mentoring.rematch.not_waiting"
-
-
-class NoMatchError(UserError):
+class NoMatchError(UserError, key="mentoring.rematch.no_capacity"):
     """Nobody fits the mentee now; the key says why (`mentoring.rematch.<reason>`)."""
-
-    key = "mentoring.rematch.no_capacity"
 
 
 @dataclass(frozen=True)

@@ -65,32 +65,25 @@ class Unmatched(StrEnum):
     TAKEN = "taken"  # a mentor: the mentees who fit went to other mentors
 
 
-class CapacityError(UserError):
-    key = "mentoring.offer.capacity"
+class CapacityError(UserError, key="mentoring.offer.capacity"): ...
 
 
-class NoSkillError(UserError):
-    key = "mentoring.request.no_skill"
+class NoSkillError(UserError, key="mentoring.request.no_skill"): ...
 
 
-class NoteTooLongError(UserError):
-    key = "mentoring.offer.note_too_long"
+class NoteTooLongError(UserError, key="mentoring.offer.note_too_long"): ...
 
 
-class GoalsTooLongError(UserError):
-    key = "mentoring.request.goals_too_long"
+class GoalsTooLongError(UserError, key="mentoring.request.goals_too_long"): ...
 
 
-class WeightError(UserError):
-    key = "mentoring.weights.invalid"
+class WeightError(UserError, key="mentoring.weights.invalid"): ...
 
 
-class CheckInDaysError(UserError):
-    key = "mentoring.settings.check_in_days"
+class CheckInDaysError(UserError, key="mentoring.settings.check_in_days"): ...
 
 
-class AutoRoundDaysError(UserError):
-    key = "mentoring.settings.auto_round_days"
+class AutoRoundDaysError(UserError, key="mentoring.settings.auto_round_days"): ...
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,7 @@ CHECK_IN_JOB = "mentoring.check_in"
 RECENT_FEEDBACK = 5
 
 
-class NothingToPauseError(UserError):
-    key = "mentoring.pause.nothing"
+class NothingToPauseError(UserError, key="mentoring.pause.nothing"): ...
 
 
 @dataclass(frozen=True)

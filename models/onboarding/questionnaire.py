@@ -39,14 +39,11 @@ PROFILE_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-class QuestionnaireInvalidError(UserError):
+class QuestionnaireInvalidError(UserError, key="onboarding.questionnaire.invalid"):
     """An imported questionnaire a host must fix; `problems` holds one line per problem."""
 
-    key = "onboarding.questionnaire.invalid"
 
-
-class QuestionnaireUnreadableError(UserError):
-    key = "onboarding.questionnaire.unreadable"
+class QuestionnaireUnreadableError(UserError, key="onboarding.questionnaire.unreadable"): ...
 
 
 class _Strict(BaseModel):

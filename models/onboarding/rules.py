@@ -42,20 +42,16 @@ class Stage(StrEnum):
     DONE = "done"
 
 
-class AnswerRequiredError(UserError):
-    key = "onboarding.answer.required"
+class AnswerRequiredError(UserError, key="onboarding.answer.required"): ...
 
 
-class AnswerTooLongError(UserError):
-    key = "onboarding.answer.too_long"
+class AnswerTooLongError(UserError, key="onboarding.answer.too_long"): ...
 
 
-class AnswerInvalidChoiceError(UserError):
-    key = "onboarding.answer.invalid_choice"
+class AnswerInvalidChoiceError(UserError, key="onboarding.answer.invalid_choice"): ...
 
 
-class AnswerTimezoneError(UserError):
-    key = "onboarding.answer.timezone"
+class AnswerTimezoneError(UserError, key="onboarding.answer.timezone"): ...
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,11 @@ MAX_REMINDER_HOURS = 720
 REMIND_JOB = "onboarding.remind"
 
 
-class ReminderInvalidError(UserError):
-    key = "onboarding.settings.reminder_invalid"
+class ReminderInvalidError(UserError, key="onboarding.settings.reminder_invalid"): ...
 
 
-class QuestionsFirstError(UserError):
+class QuestionsFirstError(UserError, key="conduct.accept.questions_first"):
     """With the questionnaire first, a newcomer answers it before accepting the code of conduct."""
-
-    key = "conduct.accept.questions_first"
 
 
 @dataclass(frozen=True)

@@ -50,76 +50,58 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # --- errors the member can fix ----------------------------------------------------------------------------
 
 
-class TooFewOptionsError(UserError):
-    key = "polls.create.too_few_options"
+class TooFewOptionsError(UserError, key="polls.create.too_few_options"): ...
 
 
-class TooManyOptionsError(UserError):
-    key = "polls.create.too_many_options"
+class TooManyOptionsError(UserError, key="polls.create.too_many_options"): ...
 
 
-class DuplicateOptionError(UserError):
-    key = "polls.create.duplicate_option"
+class DuplicateOptionError(UserError, key="polls.create.duplicate_option"): ...
 
 
-class DuplicateEmojiError(UserError):
-    key = "polls.create.duplicate_emoji"
+class DuplicateEmojiError(UserError, key="polls.create.duplicate_emoji"): ...
 
 
-class QuestionEmptyError(UserError):
-    key = "polls.create.question_empty"
+class QuestionEmptyError(UserError, key="polls.create.question_empty"): ...
 
 
-class QuestionTooLongError(UserError):
-    key = "polls.create.question_too_long"
+class QuestionTooLongError(UserError, key="polls.create.question_too_long"): ...
 
 
-class OptionTooLongError(UserError):
-    key = "polls.create.option_too_long"
+class OptionTooLongError(UserError, key="polls.create.option_too_long"): ...
 
 
-class ClosingUnparseableError(UserError):
-    key = "polls.create.closing_unparseable"
+class ClosingUnparseableError(UserError, key="polls.create.closing_unparseable"): ...
 
 
-class ClosingInPastError(UserError):
-    key = "polls.create.closing_past"
+class ClosingInPastError(UserError, key="polls.create.closing_past"): ...
 
 
-class ClosingTooFarError(UserError):
-    key = "polls.create.closing_too_far"
+class ClosingTooFarError(UserError, key="polls.create.closing_too_far"): ...
 
 
-class EmojiUnusableError(UserError):
-    key = "polls.create.emoji_unusable"
+class EmojiUnusableError(UserError, key="polls.create.emoji_unusable"): ...
 
 
-class ChannelWrongTypeError(UserError):
-    key = "polls.create.channel_wrong_type"
+class ChannelWrongTypeError(UserError, key="polls.create.channel_wrong_type"): ...
 
 
-class PollNotFoundError(UserError):
-    key = "polls.unknown"
+class PollNotFoundError(UserError, key="polls.unknown"): ...
 
 
-class PollClosedError(UserError):
-    key = "polls.vote.closed"
+class PollClosedError(UserError, key="polls.vote.closed"): ...
 
 
-class VoteNotAllowedError(UserError):
-    key = "polls.vote.not_allowed"
+class VoteNotAllowedError(UserError, key="polls.vote.not_allowed"): ...
 
 
-class MaxChoicesReachedError(UserError):
-    key = "polls.vote.max_reached"
+class MaxChoicesReachedError(UserError, key="polls.vote.max_reached"): ...
 
 
-class PollAlreadyClosedError(UserError):
-    key = "polls.close.already_closed"
+class PollAlreadyClosedError(UserError, key="polls.close.already_closed"): ...
 
 
-class ResultsHiddenError(UserError):
-    key = "polls.results.hidden"
+class ResultsHiddenError(UserError, key="polls.results.hidden"): ...
 
 
 # --- what a host typed --------------------------------------------------------------------------------------

@@ -15,10 +15,8 @@ DISCORD_FILE_LIMIT = 25 * 1024 * 1024  # bytes: Discord's upload limit for a ser
 ATTACHMENTS_PER_MESSAGE = 10
 
 
-class NothingHeldError(UserError):
+class NothingHeldError(UserError, key="privacy.nothing_held"):
     """Export or erase for a member Agora holds nothing about here (an erase asked twice lands here too)."""
-
-    key = "privacy.nothing_held"
 
 
 def to_json(data: Any) -> bytes:

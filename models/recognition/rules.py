@@ -131,56 +131,43 @@ class KudosRefusedError(UserError):
         super().__init__(f"recognition.refused.{verdict.value}", **params)
 
 
-class UnknownKudosError(UserError):
-    key = "recognition.revoke.unknown"
+class UnknownKudosError(UserError, key="recognition.revoke.unknown"): ...
 
 
-class UnknownCategoryError(UserError):
-    key = "recognition.category.unknown"
+class UnknownCategoryError(UserError, key="recognition.category.unknown"): ...
 
 
-class CategoryKeyError(UserError):
-    key = "recognition.category.bad_key"
+class CategoryKeyError(UserError, key="recognition.category.bad_key"): ...
 
 
-class CategoryNameError(UserError):
-    key = "recognition.category.bad_name"
+class CategoryNameError(UserError, key="recognition.category.bad_name"): ...
 
 
-class TooManyCategoriesError(UserError):
-    key = "recognition.category.too_many"
+class TooManyCategoriesError(UserError, key="recognition.category.too_many"): ...
 
 
-class ThresholdsError(UserError):
-    key = "recognition.milestones.bad_thresholds"
+class ThresholdsError(UserError, key="recognition.milestones.bad_thresholds"): ...
 
 
-class LevelError(UserError):
-    key = "recognition.milestones.bad_level"
+class LevelError(UserError, key="recognition.milestones.bad_level"): ...
 
 
-class NotReportedKindError(UserError):
-    key = "recognition.milestones.fixed_kind"
+class NotReportedKindError(UserError, key="recognition.milestones.fixed_kind"): ...
 
 
-class ReactionError(UserError):
-    key = "recognition.settings.bad_reaction"
+class ReactionError(UserError, key="recognition.settings.bad_reaction"): ...
 
 
-class AllowanceError(UserError):
-    key = "recognition.settings.bad_allowance"
+class AllowanceError(UserError, key="recognition.settings.bad_allowance"): ...
 
 
-class CelebrateTextError(UserError):
-    key = "recognition.celebrate.too_long"
+class CelebrateTextError(UserError, key="recognition.celebrate.too_long"): ...
 
 
-class NotAnImageError(UserError):
-    key = "recognition.celebrate.not_image"
+class NotAnImageError(UserError, key="recognition.celebrate.not_image"): ...
 
 
-class ImageTooLargeError(UserError):
-    key = "recognition.celebrate.too_large"
+class ImageTooLargeError(UserError, key="recognition.celebrate.too_large"): ...
 
 
 # --- categories -------------------------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from models.sessions.rules import Location, State, Status
 from models.sessions.tables import SessionOccurrence, SessionPresence, SessionRsvp, SessionSeries
 
 
-class ThereClosedError(UserError):
-    key = "sessions.there.closed"
+class ThereClosedError(UserError, key="sessions.there.closed"): ...
 
 
 @dataclass(frozen=True)

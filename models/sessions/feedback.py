@@ -44,16 +44,13 @@ CLOSE_JOB = "sessions.feedback_close"
 THERE_GRACE = timedelta(hours=1)  # a session held elsewhere: "I was there" stays open this long, then prompts go
 
 
-class FeedbackClosedError(UserError):
-    key = "sessions.feedback.closed"
+class FeedbackClosedError(UserError, key="sessions.feedback.closed"): ...
 
 
-class NotAskedError(UserError):
-    key = "sessions.feedback.not_asked"
+class NotAskedError(UserError, key="sessions.feedback.not_asked"): ...
 
 
-class AlreadyAnsweredError(UserError):
-    key = "sessions.feedback.already"
+class AlreadyAnsweredError(UserError, key="sessions.feedback.already"): ...
 
 
 @dataclass(frozen=True)

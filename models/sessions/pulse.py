@@ -28,12 +28,10 @@ CHOICES = {
 }
 
 
-class PulseUnknownError(UserError):
-    key = "sessions.pulse.unknown"
+class PulseUnknownError(UserError, key="sessions.pulse.unknown"): ...
 
 
-class PulseTargetError(UserError):
-    key = "sessions.pulse.target"
+class PulseTargetError(UserError, key="sessions.pulse.target"): ...
 
 
 async def create_pulse(

@@ -48,28 +48,22 @@ class Repeat(StrEnum):
     MONTHLY_DAY = "monthly_day"
 
 
-class RuleUnreadableError(UserError):
-    key = "sessions.create.rule_unreadable"
+class RuleUnreadableError(UserError, key="sessions.create.rule_unreadable"): ...
 
 
-class RuleTooFrequentError(UserError):
-    key = "sessions.create.rule_too_frequent"
+class RuleTooFrequentError(UserError, key="sessions.create.rule_too_frequent"): ...
 
 
-class RuleTooManyError(UserError):
-    key = "sessions.create.rule_too_many"
+class RuleTooManyError(UserError, key="sessions.create.rule_too_many"): ...
 
 
-class CountTooHighError(UserError):
-    key = "sessions.create.count_too_high"
+class CountTooHighError(UserError, key="sessions.create.count_too_high"): ...
 
 
-class EndBeforeStartError(UserError):
-    key = "sessions.create.end_before_start"
+class EndBeforeStartError(UserError, key="sessions.create.end_before_start"): ...
 
 
-class DaysUnreadableError(UserError):
-    key = "sessions.create.days_unreadable"
+class DaysUnreadableError(UserError, key="sessions.create.days_unreadable"): ...
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,7 @@ from models.sessions.rules import State, Status
 from models.sessions.tables import SessionMember, SessionOccurrence, SessionRsvp, SessionSeries
 
 
-class RsvpClosedError(UserError):
-    key = "sessions.rsvp.closed"
+class RsvpClosedError(UserError, key="sessions.rsvp.closed"): ...
 
 
 @dataclass(frozen=True)

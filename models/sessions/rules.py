@@ -86,66 +86,50 @@ class State(StrEnum):
 # --- mistakes the member can fix ------------------------------------------------------------------------------
 
 
-class DateUnreadableError(UserError):
-    key = "sessions.create.date_unreadable"
+class DateUnreadableError(UserError, key="sessions.create.date_unreadable"): ...
 
 
-class DateInPastError(UserError):
-    key = "sessions.create.date_past"
+class DateInPastError(UserError, key="sessions.create.date_past"): ...
 
 
-class DateTooFarError(UserError):
-    key = "sessions.create.date_too_far"
+class DateTooFarError(UserError, key="sessions.create.date_too_far"): ...
 
 
-class TimeUnreadableError(UserError):
-    key = "sessions.edit.time_unreadable"
+class TimeUnreadableError(UserError, key="sessions.edit.time_unreadable"): ...
 
 
-class DurationUnreadableError(UserError):
-    key = "sessions.create.duration_unreadable"
+class DurationUnreadableError(UserError, key="sessions.create.duration_unreadable"): ...
 
 
-class DurationTooLongError(UserError):
-    key = "sessions.create.duration_too_long"
+class DurationTooLongError(UserError, key="sessions.create.duration_too_long"): ...
 
 
-class LeadUnreadableError(UserError):
-    key = "sessions.create.lead_unreadable"
+class LeadUnreadableError(UserError, key="sessions.create.lead_unreadable"): ...
 
 
-class LinkInvalidError(UserError):
-    key = "sessions.create.link_invalid"
+class LinkInvalidError(UserError, key="sessions.create.link_invalid"): ...
 
 
-class LocationMissingError(UserError):
-    key = "sessions.create.location_missing"
+class LocationMissingError(UserError, key="sessions.create.location_missing"): ...
 
 
-class LocationTwiceError(UserError):
-    key = "sessions.create.location_twice"
+class LocationTwiceError(UserError, key="sessions.create.location_twice"): ...
 
 
-class CapacityInvalidError(UserError):
-    key = "sessions.create.capacity_invalid"
+class CapacityInvalidError(UserError, key="sessions.create.capacity_invalid"): ...
 
 
-class TextTooLongError(UserError):
+class TextTooLongError(UserError, key="sessions.create.title_too_long"):
     """Its key names the field: `sessions.create.title_too_long`, `…speakers_too_long`, `…description_too_long`."""
 
-    key = "sessions.create.title_too_long"
+
+class TitleEmptyError(UserError, key="sessions.create.title_empty"): ...
 
 
-class TitleEmptyError(UserError):
-    key = "sessions.create.title_empty"
+class RatingInvalidError(UserError, key="sessions.feedback.rating_invalid"): ...
 
 
-class RatingInvalidError(UserError):
-    key = "sessions.feedback.rating_invalid"
-
-
-class CommentTooLongError(UserError):
-    key = "sessions.feedback.comment_too_long"
+class CommentTooLongError(UserError, key="sessions.feedback.comment_too_long"): ...
 
 
 # --- reading what hosts type ---------------------------------------------------------------------------------

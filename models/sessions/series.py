@@ -35,28 +35,22 @@ MATERIALIZE_JOB = "sessions.materialize"
 MATERIALIZE_HOUR = 3  # UTC
 
 
-class SessionUnknownError(UserError):
-    key = "sessions.lookup.unknown"
+class SessionUnknownError(UserError, key="sessions.lookup.unknown"): ...
 
 
-class SeriesUnknownError(UserError):
-    key = "sessions.lookup.series_unknown"
+class SeriesUnknownError(UserError, key="sessions.lookup.series_unknown"): ...
 
 
-class AlreadyStartedError(UserError):
-    key = "sessions.change.already_started"
+class AlreadyStartedError(UserError, key="sessions.change.already_started"): ...
 
 
-class AlreadyCancelledError(UserError):
-    key = "sessions.change.already_cancelled"
+class AlreadyCancelledError(UserError, key="sessions.change.already_cancelled"): ...
 
 
-class NothingToChangeError(UserError):
-    key = "sessions.change.nothing"
+class NothingToChangeError(UserError, key="sessions.change.nothing"): ...
 
 
-class TimeFixedByRuleError(UserError):
-    key = "sessions.edit.time_fixed_by_rule"
+class TimeFixedByRuleError(UserError, key="sessions.edit.time_fixed_by_rule"): ...
 
 
 @dataclass(frozen=True)
