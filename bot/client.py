@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.database import Database
 from bot.errors import ConfigError
 from bot.members import freeze_what_started, release_memory
+from bot.pacing import Pacer
 from bot.replies import Watchdog
 from bot.scheduler import Scheduler
 from bot.translator import CommandTranslator
@@ -102,10 +103,23 @@ class Agora(commands.Bot):
         self.cog_modules = tuple(cogs)
         self.components = Components(self)
         self.watchdog = Watchdog()
+        self.pacer = Pacer()
+        self._count_requests()
         self._catching_up = False
         self.caught_up = asyncio.Event()
         self._shutdown: asyncio.Task[None] | None = None
         self._routes: dict[str, list[Route]] = {}
+
+    def _count_requests(self) -> None:
+        """Discord's global rate limit counts every request the bot makes (answers to interactions aside, which go
+        through their own webhook routes): each one passes through the pacer that spaces fan-outs."""
+        request = self.http.request
+
+        async def counted(route: discord.http.Route, **kwargs: Any) -> Any:
+            async with self.pacer.counted():
+                return await request(route, **kwargs)
+
+        self.http.request = counted  # type: ignore[method-assign]
 
     def _event_user(self, parse: Callable[[Any], None], name: str, data: Any) -> None:
         """discord.py drops an "interested" change of a user it has not cached, and Agora caches few members: such a

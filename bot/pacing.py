@@ -1,8 +1,10 @@
 """Fan-outs paced under Discord's global rate limit (50 requests a second per bot), instead of storms of 429s.
 
 discord.py only reacts to a global 429 (every request then waits), it does not pace requests ahead of it: a fan-out of
-thousands of DMs sent as fast as possible would hit the limit again and again. A `Pacer` hands out evenly spaced send
-times, shared by every task that awaits it, a little under the limit so other traffic fits beside it.
+thousands of DMs sent as fast as possible would hit the limit again and again. The bot's one `Pacer` hands out evenly
+spaced turns to fan-outs, a little under the limit, and sees every other request the bot makes (`counted`): those are
+not spaced, but they count, and wait only when the last second already holds the limit. So no second holds more
+requests than Discord allows, whoever makes them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from typing import TypeVar
 
 GLOBAL_LIMIT = 50.0  # https://discord.com/developers/docs/topics/rate-limits#global-rate-limit
@@ -26,6 +29,8 @@ WORKERS = 16  # the pacer keeps fewer of them in flight when requests are quick
 T = TypeVar("T")
 R = TypeVar("R")
 
+_IN_TURN: ContextVar[bool] = ContextVar("agora_paced_turn", default=False)
+
 
 class Pacer:
     """At most `rate` requests in any second across everyone in a `turn()`, evenly spaced.
@@ -37,8 +42,9 @@ class Pacer:
     next ones: a fan-out with two such requests beside it met Discord's 429.)
     """
 
-    def __init__(self, rate: float = DEFAULT_RATE) -> None:
+    def __init__(self, rate: float = DEFAULT_RATE, limit: float = GLOBAL_LIMIT) -> None:
         self.rate = rate
+        self.limit = limit
         self.interval = 1.0 / rate
         self.latency = FIRST_LATENCY  # seconds a request takes, a moving average
         self._next = 0.0
@@ -61,34 +67,55 @@ class Pacer:
             await self._room.wait_for(lambda: self._in_flight < self.concurrency())
             self._in_flight += 1
         try:
-            await self._grant()
+            await self._grant(self.rate, spaced=True)
             started = loop.time()
+            paced = _IN_TURN.set(True)  # the turn's request is counted here, not again by `counted`
             try:
                 yield
             finally:
-                self._unanswered -= 1
-                self._counted.append(loop.time())
+                _IN_TURN.reset(paced)
+                self._answered(loop.time())
             self.latency += SMOOTHING * (loop.time() - started - self.latency)
         finally:
             async with self._room:
                 self._in_flight -= 1
                 self._room.notify_all()
 
-    async def _grant(self) -> None:
+    @contextlib.asynccontextmanager
+    async def counted(self) -> AsyncIterator[None]:
+        """Any other request of the bot (a reply, a post, a role): not spaced, but counted like a turn, so turns leave
+        it room; it waits only while the last second already holds Discord's limit."""
+        if _IN_TURN.get():
+            yield
+            return
+        await self._grant(self.limit, spaced=False)
+        try:
+            yield
+        finally:
+            self._answered(asyncio.get_running_loop().time())
+
+    def _answered(self, now: float) -> None:
+        self._unanswered -= 1
+        self._counted.append(now)
+
+    async def _grant(self, limit: float, *, spaced: bool) -> None:
+        """Wait until fewer than `limit` requests were answered in the last second or are under way; turns (`spaced`)
+        also keep their interval."""
         loop = asyncio.get_running_loop()
         while True:
             async with self._lock:
                 now = loop.time()
                 while self._counted and self._counted[0] <= now - WINDOW:
                     self._counted.popleft()
-                wait = self._next - now
-                if len(self._counted) + self._unanswered >= self.rate:
+                wait = self._next - now if spaced else 0.0
+                if len(self._counted) + self._unanswered >= limit:
                     oldest = self._counted[0] + WINDOW - now if self._counted else self.interval
                     wait = max(wait, oldest)
                 if wait <= 0:
                     self._unanswered += 1
-                    # Turns stay on their grid even when a caller woke late: the window bounds any catching up.
-                    self._next = max(self._next + self.interval, now - CATCH_UP * self.interval)
+                    if spaced:
+                        # Turns stay on their grid even when a caller woke late: the window bounds any catching up.
+                        self._next = max(self._next + self.interval, now - CATCH_UP * self.interval)
                     return
             await asyncio.sleep(wait)
 

@@ -4,6 +4,7 @@ fan-outs paced under Discord's global rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -265,6 +266,24 @@ async def test_a_reminder_fan_out_stays_under_the_global_rate_limit(
     dms = {f"/channels/{channel.id}/messages" for channel in discord.state.channels.values() if channel.type == 1}
     sent = [r for r in discord.requests[requests_before:] if r.method == "POST" and r.path in dms]
     assert len(sent) == 60  # one request per reminder: the DM channels were opened when members answered
+
+
+@pytest.mark.discord(global_rate_limit=50)
+async def test_other_requests_beside_a_fan_out_wait_for_room_instead_of_meeting_a_429(
+    discord: Emulator, agora: AgoraHarness, server: Server, clock: Clock
+) -> None:
+    members = [await discord.member(f"member{n}") for n in range(60)]
+    await one_session(server)
+    await going(agora, members)
+    first = (await occurrences(agora.bot.db))[0]
+    clock.set(first.starts_at - timedelta(hours=1))
+    reminders = asyncio.create_task(run_jobs(agora, clock, "sessions.remind", key=f"{first.id}:60"))
+    await discord.wait_for(lambda: sum(len(member.dms) for member in members) >= 10, what="reminders under way")
+    # Another capability's burst (a host command reading channels, say) while the reminders go out.
+    others = await asyncio.gather(*(agora.bot.http.get_channel(server.announcements.id) for _ in range(40)))
+    await reminders
+    assert len(others) == 40 and all(len(member.dms) == 1 for member in members)
+    assert discord.limits.limited == []
 
 
 async def test_a_pulse_survey_in_a_channel_and_its_trend(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.capability import Capability
 from bot.client import Agora
 from bot.delivery import CANNOT_DM, NO_PINGS
-from bot.pacing import Pacer, fan_out
+from bot.pacing import fan_out
 from bot.throttle import LiveEdits
 from cogs.sessions import render
 from cogs.sessions.components import occurrence_view
@@ -70,7 +70,7 @@ class SessionsBase(Capability):
     def __init__(self, bot: Agora) -> None:
         super().__init__(bot)
         self.clock: Callable[[], datetime] = utcnow
-        self.pacer = Pacer()
+        self.pacer = bot.pacer
         # Discord allows about five edits per five seconds in a channel: a burst of answers is one edit now and one
         # trailing edit with the latest counts.
         self.redraws: LiveEdits[int] = LiveEdits(REDRAW_INTERVAL, self.redraw, name="sessions-redraw")
