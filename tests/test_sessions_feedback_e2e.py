@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -250,17 +250,25 @@ async def _jobs(agora: AgoraHarness, kind: str, key: str) -> list[Any]:
         return [DueJob(row.id, row.kind, row.key, row.guild_id, dict(row.payload), row.due_at)]
 
 
-@pytest.mark.discord(global_rate_limit=50)
-async def test_a_reminder_fan_out_stays_under_the_global_rate_limit(
+async def hour_before(
     discord: Emulator, agora: AgoraHarness, server: Server, clock: Clock
-) -> None:
+) -> tuple[list[MemberDriver], Coroutine[Any, Any, int]]:
+    """Sixty members going to a session, the clock an hour before it: the members, and the reminders' run."""
     members = [await discord.member(f"member{n}") for n in range(60)]
     await one_session(server)
     await going(agora, members)
     first = (await occurrences(agora.bot.db))[0]
-    requests_before = len(discord.requests)
     clock.set(first.starts_at - timedelta(hours=1))
-    await run_jobs(agora, clock, "sessions.remind", key=f"{first.id}:60")
+    return members, run_jobs(agora, clock, "sessions.remind", key=f"{first.id}:60")
+
+
+@pytest.mark.discord(global_rate_limit=50)
+async def test_a_reminder_fan_out_stays_under_the_global_rate_limit(
+    discord: Emulator, agora: AgoraHarness, server: Server, clock: Clock
+) -> None:
+    members, reminders = await hour_before(discord, agora, server, clock)
+    requests_before = len(discord.requests)
+    await reminders
     assert all(len(member.dms) == 1 for member in members)
     assert discord.limits.limited == []  # paced: not a single 429
     dms = {f"/channels/{channel.id}/messages" for channel in discord.state.channels.values() if channel.type == 1}
@@ -272,12 +280,8 @@ async def test_a_reminder_fan_out_stays_under_the_global_rate_limit(
 async def test_other_requests_beside_a_fan_out_wait_for_room_instead_of_meeting_a_429(
     discord: Emulator, agora: AgoraHarness, server: Server, clock: Clock
 ) -> None:
-    members = [await discord.member(f"member{n}") for n in range(60)]
-    await one_session(server)
-    await going(agora, members)
-    first = (await occurrences(agora.bot.db))[0]
-    clock.set(first.starts_at - timedelta(hours=1))
-    reminders = asyncio.create_task(run_jobs(agora, clock, "sessions.remind", key=f"{first.id}:60"))
+    members, run = await hour_before(discord, agora, server, clock)
+    reminders = asyncio.create_task(run)
     await discord.wait_for(lambda: sum(len(member.dms) for member in members) >= 10, what="reminders under way")
     # Another capability's burst (a host command reading channels, say) while the reminders go out.
     others = await asyncio.gather(*(agora.bot.http.get_channel(server.announcements.id) for _ in range(40)))
