@@ -87,7 +87,7 @@ class SessionAnswers(SessionEvents):
     async def learn_dm(self, guild_id: int, member_id: int) -> None:
         """Open the member's DM channel now, so each reminder later is one request, not two."""
         try:
-            async with self.pacer.turn():
+            async with self.bot.pacer.turn():
                 channel = await self.bot.http.start_private_message(member_id)
         except discord.HTTPException:
             return

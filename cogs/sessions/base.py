@@ -70,7 +70,6 @@ class SessionsBase(Capability):
     def __init__(self, bot: Agora) -> None:
         super().__init__(bot)
         self.clock: Callable[[], datetime] = utcnow
-        self.pacer = bot.pacer
         # Discord allows about five edits per five seconds in a channel: a burst of answers is one edit now and one
         # trailing edit with the latest counts.
         self.redraws: LiveEdits[int] = LiveEdits(REDRAW_INTERVAL, self.redraw, name="sessions-redraw")
@@ -114,7 +113,7 @@ class SessionsBase(Capability):
                 view.stop()  # dynamic items: nothing to keep per message
             try:
                 message = self.bot.get_partial_messageable(post.channel_id).get_partial_message(post.message_id)
-                async with self.pacer.turn():
+                async with self.bot.pacer.turn():
                     await message.edit(embed=embed, view=view, allowed_mentions=NO_PINGS)
             except discord.NotFound:
                 log.info("an announcement of occurrence %s is gone (message %s)", found.id, post.message_id)
@@ -184,10 +183,10 @@ class SessionsBase(Capability):
         for attempt in range(2):
             try:
                 if channel_id is None:
-                    async with self.pacer.turn():
+                    async with self.bot.pacer.turn():
                         channel_id = int((await self.bot.http.start_private_message(person.member_id))["id"])
                 channel = self.bot.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-                async with self.pacer.turn():
+                async with self.bot.pacer.turn():
                     await outgoing.send_to(channel, nonce=sent_nonce, allowed_mentions=NO_PINGS)
                 return "dm", channel_id
             except discord.NotFound:
@@ -212,7 +211,7 @@ class SessionsBase(Capability):
             mentions = discord.AllowedMentions(users=[discord.Object(member_id) for member_id in group], roles=False)
             try:
                 thread = self.bot.get_partial_messageable(thread_id)
-                async with self.pacer.turn():
+                async with self.bot.pacer.turn():
                     await outgoing.send_to(
                         thread, allowed_mentions=mentions, nonce=nonce(f"{delivery[0]}.thread", delivery[1], group[0])
                     )

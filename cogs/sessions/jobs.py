@@ -61,7 +61,7 @@ class SessionJobs(NativeEvents):
             pinged = NO_PINGS
             if role_id:
                 pinged = discord.AllowedMentions(roles=[discord.Object(role_id)], users=False, everyone=False)
-            async with self.pacer.turn():
+            async with self.bot.pacer.turn():
                 message = await post(
                     channel,
                     content=render.post_content(language, first=first, role_id=role_id),
@@ -98,7 +98,7 @@ class SessionJobs(NativeEvents):
         """The occurrence's thread, on its first announcement: where closed DMs are reached by a mention."""
         local = found.starts_at.astimezone(zone)
         try:
-            async with self.pacer.turn():
+            async with self.bot.pacer.turn():
                 thread = await message.create_thread(
                     name=f"{series.title[:80]} · {local:%Y-%m-%d %H:%M}", auto_archive_duration=THREAD_ARCHIVE_MINUTES
                 )
@@ -308,7 +308,7 @@ class SessionJobs(NativeEvents):
             view.stop()
             message = None
             if channel is not None:
-                async with self.pacer.turn():
+                async with self.bot.pacer.turn():
                     message = await post(channel, content=text, view=view, nonce=nonce("pulse", ask.id))
             if message is None:
                 await notify_hosts(guild, context, "sessions.hosts.pulse_failed", question=survey.question[:100])

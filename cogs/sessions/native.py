@@ -103,7 +103,7 @@ class NativeEvents(SessionsBase):
         if not await self._claim("event.create", found):
             return
         try:
-            async with self.pacer.turn():
+            async with self.bot.pacer.turn():
                 created = await self.bot.http.create_guild_scheduled_event(guild.id, **event_payload(series, found))
         except discord.HTTPException as error:
             await self._release("event.create", found)  # refused: nothing was created, a later sync may try again
@@ -119,7 +119,7 @@ class NativeEvents(SessionsBase):
         if found.event_id is None or not await self._claim("event.update", found, found.revision):
             return
         try:
-            async with self.pacer.turn():
+            async with self.bot.pacer.turn():
                 await self.bot.http.edit_scheduled_event(guild.id, found.event_id, **event_payload(series, found))
         except discord.NotFound:
             await self._store(found, event_state="gone")
@@ -138,7 +138,7 @@ class NativeEvents(SessionsBase):
         if found.event_id is None:
             return
         try:
-            async with self.pacer.turn():
+            async with self.bot.pacer.turn():
                 await self.bot.http.edit_scheduled_event(guild.id, found.event_id, status=status)
         except discord.HTTPException as error:
             # Discord may have moved it first (an empty voice channel ends it, an unstarted one is cancelled).
